@@ -1,0 +1,65 @@
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Config } from './config';
+import type { Db } from './db';
+import { healthRoutes } from './health';
+import { requireAdminToken } from './http/admin-auth';
+import { createCsrf } from './http/csrf';
+import { errorHandler, notFoundHandler } from './http/error-handler';
+import { publicPostLimiter } from './http/rate-limit';
+import { requestLog } from './http/request-log';
+import type { Logger } from './logger';
+import { homeRoutes } from './pages/routes';
+import { installViews } from './pages/views';
+import { subscriberAdminRoutes } from './subscribers/admin-routes';
+import { subscriberRoutes } from './subscribers/routes';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  /** Wakes the transactional mail sender after a request queued mail. */
+  mailQueued: () => void;
+}
+
+/** Builds the Express app from its dependencies; it opens no port (server.ts and tests do). */
+export function createApp(deps: AppDeps): Express {
+  const { config, db, logger } = deps;
+  const app = express();
+  const secure = config.baseUrl.startsWith('https:');
+
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          formAction: ["'self'"],
+          imgSrc: ["'self'", 'https:', 'data:'],
+          upgradeInsecureRequests: secure ? [] : null,
+        },
+      },
+      strictTransportSecurity: secure,
+    }),
+  );
+  app.use(requestLog(logger));
+  installViews(app, config);
+  app.use(healthRoutes(db));
+  app.use(cookieParser());
+
+  const csrf = createCsrf({ secret: config.secret, secure });
+  const limitPublicPosts = publicPostLimiter(config.publicRateLimit);
+
+  // Every admin route sits behind the bearer token, including ones that do not exist.
+  app.use('/api/admin', requireAdminToken(config.adminToken));
+  app.use('/api/admin', subscriberAdminRoutes(deps));
+
+  app.use(homeRoutes({ db, config, csrf }));
+  app.use(subscriberRoutes({ ...deps, csrf, limitPublicPosts }));
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(logger));
+  return app;
+}

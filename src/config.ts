@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The environment, parsed once into a typed, frozen object. A bad value stops the
+ * start with one line naming the variable (see ConfigError).
+ */
+export interface Config {
+  env: 'production' | 'development' | 'test';
+  port: number;
+  host: string;
+  baseUrl: string;
+  dataDir: string;
+  databaseUrl: string | null; // null: the SQLite file in dataDir
+  smtpUrl: string | null; // null: .eml files in dataDir/outbox
+  mailFrom: string;
+  adminToken: string;
+  secret: string;
+  /** Where a generated secret was kept, to print at start; null when it came from the environment. */
+  generatedSecretFiles: { adminToken: string | null; secret: string | null };
+  sendConcurrency: number;
+  sendRate: number;
+  sendLeaseSeconds: number;
+  dkim: { domainName: string; keySelector: string; privateKey: string } | null;
+  orgName: string;
+  postalAddress: string;
+  feedPollMinutes: number;
+  publicRateLimit: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+const intFrom = (min: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be ${min} or more`));
+
+const numberFrom = (min: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be ${min} or more`));
+
+const urlWith = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`);
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const secretValue = z.string().trim().min(16, 'must be at least 16 characters');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
+  PORT: intFrom(0).pipe(z.number().max(65535, 'must be 65535 or less')).default(3000),
+  HOST: nonEmpty.default('127.0.0.1'),
+  BASE_URL: urlWith(['http:', 'https:']).optional(),
+  DATA_DIR: nonEmpty.default('./data'),
+  DATABASE_URL: urlWith(['postgres:', 'postgresql:']).optional(),
+  SMTP_URL: urlWith(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: nonEmpty.default('Masthead <newsletter@localhost>'),
+  ADMIN_TOKEN: secretValue.optional(),
+  SECRET: secretValue.optional(),
+  SEND_CONCURRENCY: intFrom(1).default(4),
+  SEND_RATE: numberFrom(0).default(0),
+  SEND_LEASE_SECONDS: intFrom(1).default(60),
+  DKIM_DOMAIN: nonEmpty.optional(),
+  DKIM_SELECTOR: nonEmpty.optional(),
+  DKIM_PRIVATE_KEY_FILE: nonEmpty.optional(),
+  ORG_NAME: nonEmpty.default('The Finance Ledger'),
+  POSTAL_ADDRESS: nonEmpty.default('12 Example Street, London EC2A 1AA, United Kingdom'),
+  FEED_POLL_MINUTES: numberFrom(0.1).default(15),
+  PUBLIC_RATE_LIMIT: intFrom(0).default(30),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Parses the environment. Empty strings count as unset, as in most .env files. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (key in envSchema.shape && value !== undefined && value !== '') env[key] = value;
+  }
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0]);
+    throw new ConfigError(`Configuration error: ${name} ${issue.message} (got ${JSON.stringify(env[name] ?? '')})`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const production = e.NODE_ENV === 'production';
+
+  const adminToken = e.ADMIN_TOKEN ? { value: e.ADMIN_TOKEN, file: null } : keptSecret('ADMIN_TOKEN', dataDir, 'admin-token', production);
+  const secret = e.SECRET ? { value: e.SECRET, file: null } : keptSecret('SECRET', dataDir, 'secret', production);
+
+  const dkimParts = [e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY_FILE];
+  let dkim: Config['dkim'] = null;
+  if (dkimParts.every(Boolean)) {
+    let privateKey: string;
+    try {
+      privateKey = readFileSync(e.DKIM_PRIVATE_KEY_FILE!, 'utf8');
+    } catch {
+      throw new ConfigError(`Configuration error: DKIM_PRIVATE_KEY_FILE cannot be read (${e.DKIM_PRIVATE_KEY_FILE})`);
+    }
+    dkim = { domainName: e.DKIM_DOMAIN!, keySelector: e.DKIM_SELECTOR!, privateKey };
+  }
+
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir,
+    databaseUrl: e.DATABASE_URL ?? null,
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    adminToken: adminToken.value,
+    secret: secret.value,
+    generatedSecretFiles: { adminToken: adminToken.file, secret: secret.file },
+    sendConcurrency: e.SEND_CONCURRENCY,
+    sendRate: e.SEND_RATE,
+    sendLeaseSeconds: e.SEND_LEASE_SECONDS,
+    dkim,
+    orgName: e.ORG_NAME,
+    postalAddress: e.POSTAL_ADDRESS,
+    feedPollMinutes: e.FEED_POLL_MINUTES,
+    publicRateLimit: e.PUBLIC_RATE_LIMIT,
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+/** Outside production a missing secret is generated once and kept (mode 0600) in DATA_DIR. */
+function keptSecret(name: string, dataDir: string, fileName: string, production: boolean) {
+  if (production) throw new ConfigError(`Configuration error: ${name} must be set when NODE_ENV=production`);
+  const file = path.join(dataDir, fileName);
+  if (existsSync(file)) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (value.length >= 16) return { value, file };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const value = randomBytes(32).toString('base64url');
+  writeFileSync(file, value + '\n', { mode: 0o600 });
+  return { value, file };
+}

@@ -1,0 +1,58 @@
+import type { Knex } from 'knex';
+import { isPostgres, type Db } from '../db';
+
+/** SQL of the transactional mail queue (confirmations, receipts): one row per message to send. */
+
+export interface MailJob {
+  id: number;
+  kind: string;
+  subscriber_id: number | null;
+  attempts: number;
+}
+
+type Conn = Db | Knex.Transaction;
+
+export function insertMailJobs(db: Conn, jobs: { kind: string; subscriber_id?: number | null }[], now = new Date()) {
+  if (!jobs.length) return Promise.resolve();
+  return db.batchInsert(
+    'mail_jobs',
+    jobs.map((job) => ({ kind: job.kind, subscriber_id: job.subscriber_id ?? null, status: 'queued', attempts: 0, run_after: now, created_at: now })),
+    500,
+  );
+}
+
+/**
+ * Claims due jobs for this process until `lockedUntil`. On PostgreSQL SKIP LOCKED lets
+ * several processes claim side by side; SQLite has a single writer, so a transaction suffices.
+ */
+export async function claimDueMailJobs(db: Db, limit: number, lockedUntil: Date, now = new Date()): Promise<MailJob[]> {
+  return db.transaction(async (trx) => {
+    const query = trx('mail_jobs')
+      .select('id', 'kind', 'subscriber_id', 'attempts')
+      .where('status', 'queued')
+      .where('run_after', '<=', now)
+      .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<', now))
+      .orderBy('id')
+      .limit(limit);
+    if (isPostgres(db)) query.forUpdate().skipLocked();
+    const jobs: MailJob[] = await query;
+    if (jobs.length) {
+      await trx('mail_jobs').whereIn('id', jobs.map((j) => j.id)).update({ locked_until: lockedUntil });
+    }
+    return jobs;
+  });
+}
+
+export function markMailJobSent(db: Conn, id: number, now = new Date()) {
+  return db('mail_jobs').where({ id }).update({ status: 'sent', sent_at: now, locked_until: null, last_error: null });
+}
+
+export function markMailJobDropped(db: Conn, id: number) {
+  return db('mail_jobs').where({ id }).update({ status: 'dropped', locked_until: null });
+}
+
+export function rescheduleMailJob(db: Conn, id: number, attempts: number, runAfter: Date, error: string, failed: boolean) {
+  return db('mail_jobs')
+    .where({ id })
+    .update({ attempts, run_after: runAfter, last_error: error.slice(0, 500), status: failed ? 'failed' : 'queued', locked_until: null });
+}

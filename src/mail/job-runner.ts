@@ -1,0 +1,107 @@
+import type { Db } from '../db';
+import type { Logger } from '../logger';
+import { claimDueMailJobs, markMailJobDropped, markMailJobSent, rescheduleMailJob, type MailJob } from './job-queries';
+import type { MailTransport, OutgoingMessage } from './transport';
+
+/** Builds the message for a job at send time; null when there is nothing to send any more. */
+export type MailJobHandler = (job: MailJob) => Promise<OutgoingMessage | null>;
+
+const MAX_ATTEMPTS = 8;
+const BATCH = 20;
+const PARALLEL = 4;
+
+/**
+ * Sends queued transactional mail in the background: claim due jobs → build each message
+ * → send → record. A temporary failure retries with exponential backoff; a permanent one
+ * (SMTP 5xx) or the last attempt marks the job failed. Requests only queue a row, so an
+ * answer never waits for SMTP and takes the same time whether or not mail is sent.
+ */
+export function createMailJobRunner(deps: {
+  db: Db;
+  transport: MailTransport;
+  logger: Logger;
+  handlers: Record<string, MailJobHandler>;
+  pollMs?: number;
+}) {
+  const pollMs = deps.pollMs ?? 2000;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = true;
+
+  async function runOnce(): Promise<number> {
+    const jobs = await claimDueMailJobs(deps.db, BATCH, new Date(Date.now() + 5 * 60_000));
+    for (let i = 0; i < jobs.length; i += PARALLEL) {
+      await Promise.all(jobs.slice(i, i + PARALLEL).map(deliver));
+    }
+    return jobs.length;
+  }
+
+  async function deliver(job: MailJob) {
+    const handler = deps.handlers[job.kind];
+    try {
+      const message = handler ? await handler(job) : null;
+      if (!message) {
+        await markMailJobDropped(deps.db, job.id);
+        return;
+      }
+      await deps.transport.send(message);
+      await markMailJobSent(deps.db, job.id);
+    } catch (err) {
+      const e = err as { responseCode?: number; message?: string };
+      const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
+      const attempts = job.attempts + 1;
+      const failed = permanent || attempts >= MAX_ATTEMPTS;
+      const delayMs = Math.min(60 * 60_000, 5_000 * 2 ** (attempts - 1));
+      deps.logger.warn({ job: job.id, kind: job.kind, attempts, failed, smtp: e.responseCode }, 'mail job not sent');
+      await rescheduleMailJob(deps.db, job.id, attempts, new Date(Date.now() + delayMs), String(e.message ?? err), failed);
+    }
+  }
+
+  /** Runs until no due job is left; overlapping calls fold into one more pass. */
+  function kick(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          while ((await runOnce()) > 0 && !stopped) {
+            /* keep going while there is work */
+          }
+        } while (again && !stopped);
+      } catch (err) {
+        deps.logger.error({ err: (err as Error).message }, 'mail job runner failed');
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  }
+
+  return {
+    start() {
+      stopped = false;
+      timer = setInterval(() => void kick(), pollMs);
+      timer.unref();
+      void kick();
+    },
+    /** Wakes the runner now (after a request queued mail). */
+    kick() {
+      if (!stopped) void kick();
+    },
+    /** Waits for the pass in progress; for shutdown and tests. */
+    async idle() {
+      while (running) await running;
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      while (running) await running;
+    },
+  };
+}
+
+export type MailJobRunner = ReturnType<typeof createMailJobRunner>;

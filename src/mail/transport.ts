@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config';
+
+/** One outgoing message, already rendered. */
+export interface OutgoingMessage {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers?: Record<string, string>;
+  messageId?: string;
+}
+
+export interface SendResult {
+  messageId: string;
+  response: string;
+}
+
+/**
+ * Sends rendered messages: over pooled SMTP when SMTP_URL is set, otherwise as .eml files
+ * in DATA_DIR/outbox so a fresh install shows its mail without any server.
+ */
+export interface MailTransport {
+  send(message: OutgoingMessage): Promise<SendResult>;
+  close(): void;
+}
+
+export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom' | 'dkim' | 'sendConcurrency'>): MailTransport {
+  const dkim = config.dkim ?? undefined;
+  if (config.smtpUrl) {
+    const transport = nodemailer.createTransport({
+      url: config.smtpUrl,
+      pool: true,
+      maxConnections: config.sendConcurrency,
+      dkim,
+    } as never);
+    return {
+      async send(message) {
+        const info = await transport.sendMail({ from: config.mailFrom, ...message });
+        return { messageId: info.messageId, response: String(info.response ?? '') };
+      },
+      close: () => transport.close(),
+    };
+  }
+
+  const outbox = path.join(config.dataDir, 'outbox');
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix', dkim } as never);
+  return {
+    async send(message) {
+      const info = (await transport.sendMail({ from: config.mailFrom, ...message })) as unknown as {
+        messageId: string;
+        message: Buffer;
+      };
+      await mkdir(outbox, { recursive: true });
+      const file = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`;
+      await writeFile(path.join(outbox, file), info.message);
+      return { messageId: info.messageId, response: `written to outbox/${file}` };
+    },
+    close: () => transport.close(),
+  };
+}

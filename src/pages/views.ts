@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import nunjucks from 'nunjucks';
+import type { Config } from '../config';
+
+const sourceRoot = path.join(import.meta.dirname, '..');
+const staticDirectory = path.join(import.meta.dirname, 'static');
+
+/**
+ * Server-rendered pages: Nunjucks with autoescaping, templates named by their path under
+ * src/ (`subscribers/views/signup.njk`), one layout in pages/templates. The stylesheet is
+ * served with a year-long cache life under a URL that changes when its content does.
+ */
+export function installViews(app: Express, config: Pick<Config, 'orgName' | 'postalAddress'>) {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(sourceRoot, { noCache: false }), {
+    autoescape: true,
+  });
+  env.express(app);
+  app.set('view engine', 'njk');
+
+  const css = readFileSync(path.join(staticDirectory, 'style.css'));
+  const version = createHash('sha256').update(css).digest('hex').slice(0, 12);
+  env.addGlobal('stylesheetUrl', `/static/style.css?v=${version}`);
+  env.addGlobal('org', { name: config.orgName, postalAddress: config.postalAddress });
+  env.addGlobal('year', new Date().getUTCFullYear());
+
+  app.use('/static', express.static(staticDirectory, { maxAge: '365d', immutable: true, index: false }));
+}

@@ -1,0 +1,62 @@
+import dotenv from 'dotenv';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createDb, migrateLatest } from './db';
+import { createLogger } from './logger';
+import { createWorkers } from './workers';
+
+/** Starts Masthead: config → database (migrated) → workers → app → listen. The only file that opens a port. */
+async function main() {
+  dotenv.config({ quiet: true });
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const db = createDb(config);
+  await migrateLatest(db);
+
+  const workers = createWorkers({ config, db, logger });
+  workers.start();
+  const app = createApp({ config, db, logger, mailQueued: () => workers.mailJobs.kick() });
+
+  const server = app.listen(config.port, config.host, () => {
+    const { port } = server.address() as AddressInfo;
+    const url = config.baseUrl === `http://localhost:${config.port}` ? `http://localhost:${port}` : config.baseUrl;
+    console.log(`Masthead is listening on ${url} (${config.host}:${port})`);
+    console.log(`Database: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);
+    console.log(`Mail: ${config.smtpUrl ? 'SMTP' : `written as .eml files to ${config.dataDir}/outbox`}`);
+    if (config.generatedSecretFiles.adminToken) console.log(`Admin token: in ${config.generatedSecretFiles.adminToken}`);
+  });
+
+  // SIGTERM: stop accepting, let in-flight requests finish, stop the workers, close the database.
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 20_000);
+    force.unref();
+    server.close(async () => {
+      await workers.stop();
+      await db.destroy();
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(`Masthead could not start: ${(err as Error).message}`);
+  process.exit(1);
+});

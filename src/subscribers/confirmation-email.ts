@@ -1,0 +1,28 @@
+import type { Config } from '../config';
+import type { Db } from '../db';
+import type { MailJobHandler } from '../mail/job-runner';
+import { renderEmail } from '../mail/render';
+import { listTopics } from '../topics/queries';
+import { findSubscriberById, listSubscriberTopicSlugs } from './queries';
+import { linkFor } from './service';
+
+/** The double opt-in email, built when it is sent so its link carries the current nonce. */
+export function confirmationEmailHandler(deps: { db: Db; config: Config }): MailJobHandler {
+  return async (job) => {
+    const subscriber = job.subscriber_id ? await findSubscriberById(deps.db, job.subscriber_id) : undefined;
+    if (!subscriber || subscriber.status !== 'pending') return null; // confirmed or gone meanwhile
+    const [slugs, topics] = await Promise.all([listSubscriberTopicSlugs(deps.db, subscriber.id), listTopics(deps.db)]);
+    const names = topics.filter((t) => slugs.includes(t.slug)).map((t) => t.name);
+    const subject = `Confirm your subscription to ${deps.config.orgName}`;
+    const { html, text } = await renderEmail('subscription-confirmation', {
+      subject,
+      preheader: 'One click to start receiving the newsletter.',
+      org: { name: deps.config.orgName, postalAddress: deps.config.postalAddress },
+      name: subscriber.name,
+      topics: names,
+      confirmUrl: linkFor(deps, subscriber, 'confirm'),
+      footerNote: 'You received this email because this address was entered on our newsletter signup form.',
+    });
+    return { to: subscriber.email, subject, html, text };
+  };
+}

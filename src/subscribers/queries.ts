@@ -1,0 +1,140 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db';
+import type { SubscriberStatus } from './schema';
+
+/** The subscribers' SQL, one named function per statement. */
+
+export interface SubscriberRow {
+  id: number;
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  token_nonce: string;
+  consent_at: unknown;
+  consent_version: string;
+  consent_source: string;
+  consent_note: string | null;
+  confirmation_sent_at: unknown;
+  confirmed_at: unknown;
+  unsubscribed_at: unknown;
+  bounced_at: unknown;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+type Conn = Db | Knex.Transaction;
+
+export function findSubscriberByEmail(db: Conn, email: string): Promise<SubscriberRow | undefined> {
+  return db('subscribers').where({ email }).first();
+}
+
+export function findSubscriberById(db: Conn, id: number): Promise<SubscriberRow | undefined> {
+  return db('subscribers').where({ id }).first();
+}
+
+export async function insertSubscriber(db: Conn, row: Omit<SubscriberRow, 'id'>): Promise<number> {
+  const [inserted] = await db('subscribers').insert(row).returning('id');
+  return typeof inserted === 'object' ? inserted.id : inserted;
+}
+
+export function updateSubscriber(db: Conn, id: number, patch: Partial<SubscriberRow>) {
+  return db('subscribers').where({ id }).update(patch);
+}
+
+/** Changes a row only if it is still in the state the caller read (a lost race changes nothing). */
+export function updateSubscriberIfNonce(db: Conn, id: number, nonce: string, patch: Partial<SubscriberRow>): Promise<number> {
+  return db('subscribers').where({ id, token_nonce: nonce }).update(patch);
+}
+
+export async function replaceSubscriberTopics(db: Conn, subscriberId: number, topicIds: number[]) {
+  await db('subscriber_topics').where({ subscriber_id: subscriberId }).delete();
+  if (topicIds.length) {
+    await db('subscriber_topics').insert(topicIds.map((topic_id) => ({ subscriber_id: subscriberId, topic_id })));
+  }
+}
+
+export async function listSubscriberTopicSlugs(db: Conn, subscriberId: number): Promise<string[]> {
+  const rows = await db('subscriber_topics')
+    .join('topics', 'topics.id', 'subscriber_topics.topic_id')
+    .where('subscriber_topics.subscriber_id', subscriberId)
+    .orderBy('topics.position')
+    .select('topics.slug');
+  return rows.map((r: { slug: string }) => r.slug);
+}
+
+export function deleteSubscriber(db: Conn, id: number) {
+  return db('subscribers').where({ id }).delete();
+}
+
+export interface SubscriberFilter {
+  status?: SubscriberStatus;
+  topic?: string;
+}
+
+function filteredSubscribers(db: Conn, filter: SubscriberFilter) {
+  const query = db('subscribers');
+  if (filter.status) query.where('subscribers.status', filter.status);
+  if (filter.topic) {
+    query.whereExists(
+      db('subscriber_topics')
+        .join('topics', 'topics.id', 'subscriber_topics.topic_id')
+        .whereRaw('subscriber_topics.subscriber_id = subscribers.id')
+        .where('topics.slug', filter.topic),
+    );
+  }
+  return query;
+}
+
+export async function countSubscribers(db: Conn, filter: SubscriberFilter): Promise<number> {
+  const [{ n }] = await filteredSubscribers(db, filter).count({ n: '*' });
+  return Number(n);
+}
+
+export function listSubscribersPage(db: Conn, filter: SubscriberFilter, offset: number, limit: number): Promise<SubscriberRow[]> {
+  return filteredSubscribers(db, filter).select('subscribers.*').orderBy('subscribers.id').offset(offset).limit(limit);
+}
+
+/** Topic slugs of many subscribers at once, for a page of a listing. */
+export async function listTopicSlugsForSubscribers(db: Conn, ids: number[]): Promise<Map<number, string[]>> {
+  const byId = new Map<number, string[]>(ids.map((id) => [id, []]));
+  if (!ids.length) return byId;
+  const rows: { subscriber_id: number; slug: string }[] = await db('subscriber_topics')
+    .join('topics', 'topics.id', 'subscriber_topics.topic_id')
+    .whereIn('subscriber_topics.subscriber_id', ids)
+    .orderBy('topics.position')
+    .select('subscriber_topics.subscriber_id', 'topics.slug');
+  for (const row of rows) byId.get(row.subscriber_id)?.push(row.slug);
+  return byId;
+}
+
+export function findSuppression(db: Conn, emailHash: string) {
+  return db('suppressions').where({ email_hash: emailHash }).first();
+}
+
+export function insertSuppression(db: Conn, emailHash: string, reason: string) {
+  return db('suppressions').insert({ email_hash: emailHash, reason, created_at: new Date() }).onConflict('email_hash').ignore();
+}
+
+export function deleteSuppression(db: Conn, emailHash: string) {
+  return db('suppressions').where({ email_hash: emailHash }).delete();
+}
+
+// Bulk statements for imports: each takes a chunk of rows, never one row at a time.
+
+export function findSubscribersByEmails(db: Conn, emails: string[]): Promise<Pick<SubscriberRow, 'id' | 'email' | 'status' | 'name'>[]> {
+  return db('subscribers').select('id', 'email', 'status', 'name').whereIn('email', emails);
+}
+
+export async function findSuppressedHashes(db: Conn, hashes: string[]): Promise<Set<string>> {
+  const rows: { email_hash: string }[] = await db('suppressions').select('email_hash').whereIn('email_hash', hashes);
+  return new Set(rows.map((r) => r.email_hash));
+}
+
+export function insertSubscribers(db: Conn, rows: Omit<SubscriberRow, 'id'>[]) {
+  return db.batchInsert('subscribers', rows, 500);
+}
+
+export function insertSubscriberTopicsIgnoringDuplicates(db: Conn, pairs: { subscriber_id: number; topic_id: number }[]) {
+  if (!pairs.length) return Promise.resolve();
+  return db('subscriber_topics').insert(pairs).onConflict(['subscriber_id', 'topic_id']).ignore();
+}

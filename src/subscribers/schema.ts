@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** Input shapes for the subscription forms and API, checked at the edge. */
+
+// Control characters (CR/LF above all) must never reach a mail header.
+const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
+
+// Deliberately plain: one @, a dot in the domain, no spaces or control characters.
+const emailPattern = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]{2,}$/;
+
+export const emailAddress = z
+  .string({ error: 'Enter your email address.' })
+  .refine(noControlChars, 'An email address cannot contain line breaks or control characters.')
+  .transform((value) => value.trim().toLowerCase())
+  .pipe(
+    z
+      .string()
+      .min(1, 'Enter your email address.')
+      .max(254, 'An email address has at most 254 characters.')
+      .refine((v) => v.split('@')[0].length <= 64, 'The part before the @ has at most 64 characters.')
+      .regex(emailPattern, 'Enter an email address like name@example.com.'),
+  );
+
+export const personName = z
+  .string({ error: 'A name is text.' })
+  .refine(noControlChars, 'A name cannot contain line breaks or control characters.')
+  .transform((value) => value.trim().replace(/\s+/g, ' '))
+  .pipe(z.string().max(120, 'A name has at most 120 characters.'))
+  .transform((value) => value || null);
+
+const topicSlug = z.string().regex(/^[a-z0-9-]{1,40}$/, 'Choose topics from the list.');
+
+/** One slug or a list of them (a form repeats the field); empty means the default. */
+export const topicList = z
+  .union([topicSlug, z.array(topicSlug, { error: 'Choose topics from the list.' }).max(20, 'Choose at most 20 topics.')], {
+    error: 'Choose topics from the list.',
+  })
+  .optional()
+  .transform((value) => [...new Set(value === undefined ? [] : Array.isArray(value) ? value : [value])]);
+
+const consentGiven = z.union([z.literal(true), z.literal('on'), z.literal('true'), z.literal('yes')], {
+  error: 'Tick the box to agree to receive the newsletter.',
+});
+
+export const subscriptionInput = z.object({
+  email: emailAddress,
+  name: personName.optional().transform((v) => v ?? null),
+  topics: topicList,
+  consent: consentGiven,
+});
+
+export type SubscriptionInput = z.output<typeof subscriptionInput>;
+
+export const preferencesInput = z.object({
+  topics: topicList,
+});
+
+export const SUBSCRIBER_STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced'] as const;
+export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+
+/** The consent wording shown beside the checkbox; its version is stored with each consent. */
+export const CONSENT = {
+  version: '2026-11-30',
+  text: (orgName: string) =>
+    `I agree to receive the ${orgName} newsletter by email. I can unsubscribe at any time with the link in every issue, and my address is used for nothing else.`,
+};

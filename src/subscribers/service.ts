@@ -1,0 +1,202 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import { toDate } from '../db';
+import { validationFailed } from '../errors';
+import { insertMailJobs } from '../mail/job-queries';
+import { DAY, signToken, verifyToken, type TokenPurpose } from '../tokens';
+import { findTopicsBySlugs, type Topic } from '../topics/queries';
+import {
+  deleteSubscriber,
+  deleteSuppression,
+  findSubscriberByEmail,
+  findSubscriberById,
+  insertSubscriber,
+  insertSuppression,
+  listSubscriberTopicSlugs,
+  replaceSubscriberTopics,
+  updateSubscriber,
+  updateSubscriberIfNonce,
+  type SubscriberRow,
+} from './queries';
+import { CONSENT, type SubscriptionInput } from './schema';
+
+/**
+ * The rules of double opt-in. Takes and returns plain values; the routes turn them into
+ * pages and JSON. Words: "pending" has asked but not confirmed; "confirmed" receives
+ * digests; "unsubscribed" left; "bounced" is an address the mail server refused.
+ */
+
+export interface SubscriberDeps {
+  db: Db;
+  config: Pick<Config, 'secret' | 'baseUrl'>;
+  /** Wakes the mail sender after mail was queued. */
+  mailQueued: () => void;
+}
+
+export const CONFIRMATION_MAIL = 'subscription_confirmation';
+const RESEND_AFTER_MS = 10 * 60_000;
+const CONFIRM_TTL = 7 * DAY;
+const MANAGE_TTL = 365 * DAY;
+export const DEFAULT_TOPIC = 'finance';
+
+export const newNonce = () => randomBytes(12).toString('base64url');
+
+/** The suppression list keeps only this hash of an erased address. */
+export const emailHash = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+
+export async function resolveTopics(db: Db, slugs: string[]): Promise<Topic[]> {
+  const wanted = slugs.length ? slugs : [DEFAULT_TOPIC];
+  const topics = await findTopicsBySlugs(db, wanted);
+  if (topics.length !== wanted.length) {
+    const known = new Set(topics.map((t) => t.slug));
+    const unknown = wanted.filter((s) => !known.has(s));
+    throw validationFailed({ topics: `Unknown topic: ${unknown.join(', ')}. Choose topics from the list.` });
+  }
+  return topics;
+}
+
+/**
+ * Records a request to subscribe. Whatever the address's state, the caller answers the
+ * same way: nothing here tells a visitor whether an address is known.
+ */
+export async function requestSubscription(deps: SubscriberDeps, input: SubscriptionInput, source: 'form' | 'api'): Promise<void> {
+  const topics = await resolveTopics(deps.db, input.topics);
+  const now = new Date();
+  const consent = { consent_at: now, consent_version: CONSENT.version, consent_source: source, consent_note: null };
+  let queued = false;
+
+  await deps.db.transaction(async (trx) => {
+    const existing = await findSubscriberByEmail(trx, input.email);
+    if (existing?.status === 'confirmed') return; // already receiving: nothing new to send
+
+    if (existing?.status === 'pending') {
+      await updateSubscriber(trx, existing.id, { name: input.name ?? existing.name, ...consent, updated_at: now });
+      await replaceSubscriberTopics(trx, existing.id, topics.map((t) => t.id));
+      const lastSent = toDate(existing.confirmation_sent_at);
+      if (lastSent && now.getTime() - lastSent.getTime() < RESEND_AFTER_MS) return;
+      await updateSubscriber(trx, existing.id, { confirmation_sent_at: now });
+      await insertMailJobs(trx, [{ kind: CONFIRMATION_MAIL, subscriber_id: existing.id }], now);
+      queued = true;
+      return;
+    }
+
+    // New, or coming back after leaving or bouncing: start over with a fresh confirmation.
+    const fresh = {
+      name: input.name,
+      status: 'pending' as const,
+      token_nonce: newNonce(),
+      ...consent,
+      confirmation_sent_at: now,
+      confirmed_at: null,
+      unsubscribed_at: null,
+      bounced_at: null,
+      updated_at: now,
+    };
+    let id: number;
+    if (existing) {
+      id = existing.id;
+      await updateSubscriber(trx, id, fresh);
+    } else {
+      id = await insertSubscriber(trx, { email: input.email, ...fresh, created_at: now });
+    }
+    await replaceSubscriberTopics(trx, id, topics.map((t) => t.id));
+    await insertMailJobs(trx, [{ kind: CONFIRMATION_MAIL, subscriber_id: id }], now);
+    queued = true;
+  });
+  if (queued) deps.mailQueued();
+}
+
+export function linkFor(deps: Pick<SubscriberDeps, 'config'>, subscriber: Pick<SubscriberRow, 'id' | 'token_nonce'>, purpose: TokenPurpose) {
+  const ttl = purpose === 'confirm' ? CONFIRM_TTL : MANAGE_TTL;
+  const token = signToken(deps.config.secret, { purpose, subject: String(subscriber.id), nonce: subscriber.token_nonce }, ttl);
+  const page = purpose === 'confirm' ? 'confirm' : purpose === 'unsubscribe' ? 'unsubscribe' : 'preferences';
+  return `${deps.config.baseUrl}/newsletter/${page}?token=${encodeURIComponent(token)}`;
+}
+
+export type TokenProblem = 'invalid' | 'expired' | 'used';
+export type Resolved = { ok: true; subscriber: SubscriberRow } | { ok: false; problem: TokenProblem };
+
+const ACTIVE_STATES: Record<TokenPurpose, SubscriberRow['status'][]> = {
+  confirm: ['pending'],
+  unsubscribe: ['pending', 'confirmed'],
+  preferences: ['confirmed'],
+  receipt: [],
+};
+
+/**
+ * Finds the subscriber a link acts for. A token whose nonce no longer matches (the state
+ * changed since it was sent) or whose row is gone counts as used.
+ */
+export async function resolveToken(deps: SubscriberDeps, token: unknown, purpose: TokenPurpose): Promise<Resolved> {
+  const check = verifyToken(deps.config.secret, token, purpose);
+  if (!check.ok) return { ok: false, problem: check.reason };
+  const id = Number(check.claims.subject);
+  const subscriber = Number.isSafeInteger(id) ? await findSubscriberById(deps.db, id) : undefined;
+  if (!subscriber || subscriber.token_nonce !== check.claims.nonce || !ACTIVE_STATES[purpose].includes(subscriber.status)) {
+    return { ok: false, problem: 'used' };
+  }
+  return { ok: true, subscriber };
+}
+
+export async function confirmSubscription(deps: SubscriberDeps, token: unknown): Promise<Resolved> {
+  const found = await resolveToken(deps, token, 'confirm');
+  if (!found.ok) return found;
+  const now = new Date();
+  const nonce = newNonce();
+  const changed = await deps.db.transaction(async (trx) => {
+    const n = await updateSubscriberIfNonce(trx, found.subscriber.id, found.subscriber.token_nonce, {
+      status: 'confirmed',
+      token_nonce: nonce,
+      confirmed_at: now,
+      updated_at: now,
+    });
+    // A confirmed opt-in is the new consent that lifts an earlier erasure's suppression.
+    if (n) await deleteSuppression(trx, emailHash(found.subscriber.email));
+    return n;
+  });
+  if (!changed) return { ok: false, problem: 'used' };
+  return { ok: true, subscriber: { ...found.subscriber, status: 'confirmed', token_nonce: nonce } };
+}
+
+/** Unsubscribes the person a token names; `purpose` is the link they followed. */
+export async function unsubscribe(deps: SubscriberDeps, token: unknown, purpose: 'unsubscribe' | 'preferences' = 'unsubscribe'): Promise<Resolved> {
+  const found = await resolveToken(deps, token, purpose);
+  if (!found.ok) return found;
+  const now = new Date();
+  const changed = await updateSubscriberIfNonce(deps.db, found.subscriber.id, found.subscriber.token_nonce, {
+    status: 'unsubscribed',
+    token_nonce: newNonce(),
+    unsubscribed_at: now,
+    updated_at: now,
+  });
+  if (!changed) return { ok: false, problem: 'used' };
+  return { ok: true, subscriber: { ...found.subscriber, status: 'unsubscribed' } };
+}
+
+export async function updateTopics(deps: SubscriberDeps, subscriber: SubscriberRow, slugs: string[]): Promise<Topic[]> {
+  if (!slugs.length) throw validationFailed({ topics: 'Choose at least one topic, or unsubscribe below.' });
+  const topics = await resolveTopics(deps.db, slugs);
+  await deps.db.transaction(async (trx) => {
+    await replaceSubscriberTopics(trx, subscriber.id, topics.map((t) => t.id));
+    await updateSubscriber(trx, subscriber.id, { updated_at: new Date() });
+  });
+  return topics;
+}
+
+export const topicSlugsOf = (deps: SubscriberDeps, subscriber: SubscriberRow) => listSubscriberTopicSlugs(deps.db, subscriber.id);
+
+/**
+ * Erases a person: their row, topics and queued mail go (cascade); only the address's hash
+ * stays on the suppression list. Returns false when the address is unknown.
+ */
+export async function eraseSubscriber(deps: Pick<SubscriberDeps, 'db'>, email: string): Promise<boolean> {
+  const normalised = email.trim().toLowerCase();
+  return deps.db.transaction(async (trx) => {
+    const subscriber = await findSubscriberByEmail(trx, normalised);
+    if (!subscriber) return false;
+    await insertSuppression(trx, emailHash(normalised), 'erased');
+    await deleteSubscriber(trx, subscriber.id);
+    return true;
+  });
+}
