@@ -43,12 +43,19 @@ const CHUNK = 1000;
 
 export function rowsFromCsv(text: string): ImportRow[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
+  let header: string[] = [];
   try {
-    records = parse(text, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), bom: true, skip_empty_lines: true, relax_column_count: true, info: true });
+    records = parse(text, {
+      columns: (names: string[]) => (header = names.map((h) => h.trim().toLowerCase())),
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    });
   } catch (err) {
     throw badRequest(`The CSV could not be read: ${(err as Error).message.split('\n')[0].slice(0, 200)}`, 'invalid_csv');
   }
-  if (records.length && !('email' in records[0].record)) throw badRequest('The CSV needs a header row with an "email" column (email,name,topics).', 'invalid_csv');
+  if (!header.includes('email')) throw badRequest('The CSV needs a header row with an "email" column (email,name,topics).', 'invalid_csv');
   return records.map(({ record, info }) => ({ line: info.lines, email: record.email, name: record.name, topics: record.topics }));
 }
 

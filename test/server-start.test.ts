@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { simpleParser } from 'mailparser';
+
+const root = path.join(import.meta.dirname, '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('the server started as `npm start` does, with no configuration', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'masthead-start-'));
+  let child: ChildProcess | undefined;
+  let output = '';
+  after(() => {
+    child?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the signup form, writes the confirmation email to the outbox, logs no personal data and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port) };
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    const base = `http://localhost:${port}`;
+
+    await waitFor('the start banner', () => output.includes(`listening on ${base}`));
+    assert.match(output, new RegExp(`Admin token: in ${path.join(dataDir, 'admin-token').replace(/[/.]/g, '\\$&')}`));
+
+    const form = await fetch(`${base}/newsletter`);
+    assert.equal(form.status, 200);
+    const html = await form.text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1];
+    const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const email = 'first.reader@example.com';
+    const posted = await fetch(`${base}/newsletter/subscribe`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ _csrf: csrf, email, name: 'First Reader', consent: 'on' }),
+    });
+    assert.equal(posted.status, 303);
+
+    const outbox = path.join(dataDir, 'outbox');
+    const file = await waitFor('an .eml file in the outbox', () => {
+      try {
+        return readdirSync(outbox).find((f) => f.endsWith('.eml'));
+      } catch {
+        return undefined;
+      }
+    });
+    const mail = await simpleParser(readFileSync(path.join(outbox, file)));
+    assert.equal(mail.to && !Array.isArray(mail.to) ? mail.to.value[0].address : '', email);
+    assert.match(mail.from?.text ?? '', /newsletter@localhost/);
+    const link = /http:\/\/\S+\/newsletter\/confirm\?token=\S+/.exec(mail.text ?? '')?.[0];
+    assert.ok(link?.startsWith(`${base}/newsletter/confirm?token=`), 'links use BASE_URL, by default http://localhost:$PORT');
+    assert.equal((await fetch(link!)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+
+    assert.ok(!output.includes(email) && !output.includes('First Reader'), 'the log holds no address or name');
+    assert.ok(!output.includes('token='), 'the log holds no tokens');
+
+    const exit = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exit, 0);
+    child = undefined;
+  });
+});
