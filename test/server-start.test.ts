@@ -45,7 +45,7 @@ describe('the server started as `npm start` does, with no configuration', () => 
     child.stderr!.on('data', (chunk) => (output += chunk));
     const base = `http://localhost:${port}`;
 
-    await waitFor('the start banner', () => output.includes(`listening on ${base}`));
+    await waitFor('the start banner', () => output.includes(`listening on ${base}`) && output.includes('Admin token'));
     assert.match(output, new RegExp(`Admin token: in ${path.join(dataDir, 'admin-token').replace(/[/.]/g, '\\$&')}`));
 
     const form = await fetch(`${base}/newsletter`);

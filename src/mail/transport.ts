@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config';
@@ -56,7 +56,10 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' |
       };
       await mkdir(outbox, { recursive: true });
       const file = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`;
-      await writeFile(path.join(outbox, file), info.message);
+      // Written under a temporary name, then renamed: a reader never sees half a message.
+      const target = path.join(outbox, file);
+      await writeFile(`${target}.part`, info.message);
+      await rename(`${target}.part`, target);
       return { messageId: info.messageId, response: `written to outbox/${file}` };
     },
     close: () => transport.close(),
