@@ -1,6 +1,8 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { awardAdminRoutes } from './awards/admin-routes';
+import { awardRoutes } from './awards/routes';
 import type { Config } from './config';
 import type { Db } from './db';
 import { healthRoutes } from './health';
@@ -55,9 +57,11 @@ export function createApp(deps: AppDeps): Express {
   // Every admin route sits behind the bearer token, including ones that do not exist.
   app.use('/api/admin', requireAdminToken(config.adminToken));
   app.use('/api/admin', subscriberAdminRoutes(deps));
+  app.use('/api/admin', awardAdminRoutes(deps));
 
   app.use(homeRoutes({ db, config, csrf }));
   app.use(subscriberRoutes({ ...deps, csrf, limitPublicPosts }));
+  app.use(awardRoutes({ ...deps, csrf, limitPublicPosts }));
 
   app.use(notFoundHandler());
   app.use(errorHandler(logger));

@@ -56,3 +56,9 @@ export function toDate(value: unknown): Date | null {
   if (value instanceof Date) return value;
   return new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as string | number));
 }
+
+/** A unique-constraint violation, on either engine (a lost race, not a fault). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

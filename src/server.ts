@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDb, migrateLatest } from './db';
+import { loadDemoContent } from './demo';
 import { createLogger } from './logger';
 import { createWorkers } from './workers';
 
@@ -22,6 +23,7 @@ async function main() {
   const logger = createLogger(config.logLevel);
   const db = createDb(config);
   await migrateLatest(db);
+  await loadDemoContent(db);
 
   const workers = createWorkers({ config, db, logger });
   workers.start();

@@ -1,3 +1,5 @@
+import { entryConfirmationEmailHandler } from './awards/entry-confirmation-email';
+import { ENTRY_CONFIRMATION_MAIL } from './awards/service';
 import type { Config } from './config';
 import type { Db } from './db';
 import type { Logger } from './logger';
@@ -19,6 +21,7 @@ export function createWorkers(deps: { config: Config; db: Db; logger: Logger; po
     pollMs: deps.pollMs,
     handlers: {
       [CONFIRMATION_MAIL]: confirmationEmailHandler(deps),
+      [ENTRY_CONFIRMATION_MAIL]: entryConfirmationEmailHandler(deps),
     },
   });
 
