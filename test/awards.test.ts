@@ -45,6 +45,8 @@ describeEachEngine('award entries', (engine) => {
 
   it('takes a whole entry with documents from the form to the receipt and the confirmation email', async () => {
     const agent = t.agent();
+    const home = await agent.get('/').expect(200);
+    assert.match(home.text, new RegExp(`href="/awards/${programme.slug}/enter"`), 'the home page shows the open call');
     const list = await agent.get('/awards').expect(200);
     assert.match(list.text, new RegExp(`href="/awards/${programme.slug}/enter"`));
     const call = await agent.get(`/awards/${programme.slug}`).expect(200);
@@ -407,5 +409,28 @@ describeEachEngine('entry review', (engine) => {
     assert.match(lines[0], /^reference,status,programme,category,organisation/);
     assert.equal(lines.filter((l) => /^REV26-/.test(l)).length, 2);
     assert.ok(lines.some((l) => l.includes(`"'=cmd|""/C calc""!A0"`)), 'the formula is neutralised');
+  });
+});
+
+describeEachEngine('entry rate limit', (engine) => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp(engine, { PUBLIC_RATE_LIMIT: '2' });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('answers 429 past PUBLIC_RATE_LIMIT entry posts a minute from one address, storing nothing', async () => {
+    const { slug } = await createProgramme(t);
+    for (let i = 0; i < 2; i++) {
+      await t.agent().post(`/api/awards/${slug}/entries`).send({ ...entryFields({ organisation: `Limited ${i}` }), consent: true }).expect(201);
+    }
+    const limited = await t.agent().post(`/api/awards/${slug}/entries`).send({ ...entryFields({ organisation: 'Limited 9' }), consent: true });
+    assert.equal(limited.status, 429);
+    assert.ok(limited.headers['retry-after']);
+    const form = await postEntryForm(t.agent(), slug, entryFields({ organisation: 'Limited 10' }), [[PDF, 'a.pdf']]);
+    assert.equal(form.status, 429);
+    assert.equal(await countRows(t, 'entries'), 2);
   });
 });

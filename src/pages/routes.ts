@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { listProgrammesWithCategories } from '../awards/service';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { Csrf } from '../http/csrf';
@@ -6,12 +7,14 @@ import { CONSENT } from '../subscribers/schema';
 import { DEFAULT_TOPIC } from '../subscribers/service';
 import { listTopics } from '../topics/queries';
 
-/** The home page: the newsletter signup (open calls and latest articles join it later). */
+/** The home page: open calls for entries and the newsletter signup. */
 export function homeRoutes(deps: { db: Db; config: Config; csrf: Csrf }): Router {
   const router = Router();
   router.get('/', deps.csrf.provideToken, async (_req, res) => {
+    const programmes = await listProgrammesWithCategories(deps.db);
     res.render('pages/templates/home.njk', {
       title: 'Finance news and awards',
+      openCalls: programmes.filter((p) => p.state === 'open'),
       topics: await listTopics(deps.db),
       values: { topics: [DEFAULT_TOPIC] },
       errors: {},

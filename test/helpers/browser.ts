@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { chromium, type Browser } from 'playwright-core';
+
+/**
+ * Headless Chromium from Debian's package, driven by playwright-core. Browser suites run
+ * only where /usr/bin/chromium exists; elsewhere they are skipped with one line.
+ */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const browserSkip = existsSync(CHROMIUM_PATH) ? undefined : `browser suite skipped: ${CHROMIUM_PATH} is not installed`;
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Serves the app on a loopback port, for a browser to open. */
+export async function serveApp(app: Express): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
