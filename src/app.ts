@@ -1,10 +1,12 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { articleAdminRoutes } from './articles/routes';
 import { awardAdminRoutes } from './awards/admin-routes';
 import { awardRoutes } from './awards/routes';
 import type { Config } from './config';
 import type { Db } from './db';
+import { digestAdminRoutes, digestRoutes } from './digests/routes';
 import { healthRoutes } from './health';
 import { requireAdminToken } from './http/admin-auth';
 import { createCsrf } from './http/csrf';
@@ -57,10 +59,13 @@ export function createApp(deps: AppDeps): Express {
   // Every admin route sits behind the bearer token, including ones that do not exist.
   app.use('/api/admin', requireAdminToken(config.adminToken));
   app.use('/api/admin', subscriberAdminRoutes(deps));
+  app.use('/api/admin', articleAdminRoutes(deps));
+  app.use('/api/admin', digestAdminRoutes(deps));
   app.use('/api/admin', awardAdminRoutes(deps));
 
   app.use(homeRoutes({ db, config, csrf }));
   app.use(subscriberRoutes({ ...deps, csrf, limitPublicPosts }));
+  app.use(digestRoutes(deps));
   app.use(awardRoutes({ ...deps, csrf, limitPublicPosts }));
 
   app.use(notFoundHandler());

@@ -1,5 +1,6 @@
 import { entryConfirmationEmailHandler } from './awards/entry-confirmation-email';
 import { ENTRY_CONFIRMATION_MAIL } from './awards/service';
+import { createFeedPoller } from './articles/feed-poller';
 import type { Config } from './config';
 import type { Db } from './db';
 import type { Logger } from './logger';
@@ -25,12 +26,17 @@ export function createWorkers(deps: { config: Config; db: Db; logger: Logger; po
     },
   });
 
+  const feeds = createFeedPoller({ db: deps.db, logger: deps.logger, intervalMs: deps.config.feedPollMinutes * 60_000 });
+
   return {
     mailJobs,
+    feeds,
     start() {
       mailJobs.start();
+      feeds.start();
     },
     async stop() {
+      await feeds.stop();
       await mailJobs.stop();
       transport.close();
     },

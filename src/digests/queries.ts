@@ -1,0 +1,67 @@
+import type { Knex } from 'knex';
+import { isPostgres, type Db } from '../db';
+import type { ArticleWithTopic } from '../articles/queries';
+
+/** The digests' SQL, one named function per statement. */
+
+type Conn = Db | Knex.Transaction;
+
+export interface DigestRow {
+  id: string;
+  topic_id: number;
+  subject: string;
+  status: string;
+  is_test: boolean | number;
+  html: string;
+  text: string;
+  placeholder_key: string;
+  created_at: unknown;
+}
+
+/**
+ * The topic's articles published in [since, until] that no digest of the topic has carried
+ * (test digests aside), newest first.
+ */
+export function listDigestCandidates(db: Conn, topicId: number, since: Date, until: Date, limit: number): Promise<ArticleWithTopic[]> {
+  return db('articles')
+    .join('topics', 'topics.id', 'articles.topic_id')
+    .select('articles.*', 'topics.slug as topic_slug')
+    .where('articles.topic_id', topicId)
+    .where('articles.published_at', '>=', since)
+    .where('articles.published_at', '<=', until)
+    .whereNotExists(
+      db('digest_articles')
+        .join('digests', 'digests.id', 'digest_articles.digest_id')
+        .select(db.raw('1'))
+        .whereRaw('digest_articles.article_id = articles.id')
+        .where('digests.topic_id', topicId)
+        .where('digests.is_test', false),
+    )
+    .orderBy('articles.published_at', 'desc')
+    .orderBy('articles.id', 'desc')
+    .limit(limit);
+}
+
+/**
+ * Holds the topic's row until the transaction ends, so two digests of one topic composed at
+ * once on PostgreSQL take turns and never pick the same articles. (SQLite has one writer.)
+ */
+export async function lockTopicForDigest(trx: Knex.Transaction, topicId: number): Promise<void> {
+  if (isPostgres(trx)) await trx('topics').select('id').where({ id: topicId }).forUpdate();
+}
+
+export function insertDigest(db: Conn, row: DigestRow) {
+  return db('digests').insert(row);
+}
+
+export function insertDigestArticles(db: Conn, digestId: string, articleIds: number[]) {
+  return db('digest_articles').insert(articleIds.map((article_id, position) => ({ digest_id: digestId, article_id, position })));
+}
+
+export function findDigestById(db: Conn, id: string): Promise<DigestRow | undefined> {
+  return db('digests').where({ id }).first();
+}
+
+export function listDigestArticleIds(db: Conn, digestId: string): Promise<number[]> {
+  return db('digest_articles').where({ digest_id: digestId }).orderBy('position').pluck('article_id');
+}

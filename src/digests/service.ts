@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { articleView, resolveTopic } from '../articles/service';
+import type { ArticleWithTopic } from '../articles/queries';
+import { listOpenProgrammes } from '../awards/queries';
+import type { Config } from '../config';
+import { toDate, type Db } from '../db';
+import { conflict } from '../errors';
+import { linkFor } from '../subscribers/service';
+import type { SubscriberRow } from '../subscribers/queries';
+import type { Topic } from '../topics/queries';
+import { findDigestById, insertDigest, insertDigestArticles, listDigestCandidates, lockTopicForDigest } from './queries';
+import { renderDigest, withPersonalise, type DigestContent, type Recipient, type RenderedDigest } from './render';
+import { DEFAULT_DIGEST_LIMIT } from './schema';
+
+/**
+ * The digest's rules. A digest of a topic holds the topic's articles published in the last
+ * 7 days that no earlier digest of the topic carried (test digests aside), newest first, up
+ * to a limit. Composing one fixes its articles and its compiled message; sending (issue 5)
+ * personalises that message per recipient.
+ */
+
+export interface DigestDeps {
+  db: Db;
+  config: Pick<Config, 'baseUrl' | 'orgName' | 'postalAddress' | 'secret'>;
+}
+
+export const DIGEST_WINDOW_MS = 7 * 24 * 60 * 60_000;
+
+/** The articles a digest of `topic` would carry at `now`. */
+export function selectDigestArticles(conn: Db | Knex.Transaction, topicId: number, limit: number, now = new Date()): Promise<ArticleWithTopic[]> {
+  return listDigestCandidates(conn, topicId, new Date(now.getTime() - DIGEST_WINDOW_MS), now, limit);
+}
+
+const noNewArticles = (topic: Topic) =>
+  conflict(`No ${topic.name} article from the last 7 days is left that an earlier digest did not carry.`, 'no_new_articles');
+
+async function digestContent(
+  conn: Db | Knex.Transaction,
+  config: DigestDeps['config'],
+  topic: Topic,
+  articles: ArticleWithTopic[],
+  viewUrl: string,
+  subject: string | null | undefined,
+  now: Date,
+): Promise<DigestContent> {
+  const programmes = await listOpenProgrammes(conn, now);
+  return {
+    org: { name: config.orgName, postalAddress: config.postalAddress },
+    topic: { slug: topic.slug, name: topic.name },
+    articles: articles.map((row) => {
+      const a = articleView(row);
+      return { title: a.title, url: a.url, summary: a.summary, publishedAt: new Date(a.publishedAt), readingMinutes: a.readingMinutes, author: a.author, imageUrl: a.imageUrl };
+    }),
+    programmes: programmes.map((p) => ({
+      name: p.name,
+      url: `${config.baseUrl}/awards/${encodeURIComponent(p.slug)}`,
+      closesAt: toDate(p.closes_at)!,
+      timeZone: p.time_zone,
+    })),
+    subject,
+    viewUrl,
+    date: now,
+  };
+}
+
+/** Links in a preview: they look real and lead nowhere personal. */
+export const previewRecipient = (config: Pick<Config, 'baseUrl'>): Recipient => ({
+  name: null,
+  unsubscribeUrl: `${config.baseUrl}/newsletter/unsubscribe?token=preview`,
+  preferencesUrl: `${config.baseUrl}/newsletter/preferences?token=preview`,
+});
+
+/** What the public web copy shows instead of one reader's links. */
+export const webRecipient = (config: Pick<Config, 'baseUrl'>): Recipient => ({
+  name: null,
+  unsubscribeUrl: `${config.baseUrl}/newsletter`,
+  preferencesUrl: `${config.baseUrl}/newsletter`,
+});
+
+/** One subscriber's details for `personalise`: their name and their own signed links. */
+export function recipientFor(deps: Pick<DigestDeps, 'config'>, subscriber: Pick<SubscriberRow, 'id' | 'token_nonce' | 'name'>): Recipient {
+  return {
+    name: subscriber.name,
+    unsubscribeUrl: linkFor(deps, subscriber, 'unsubscribe'),
+    preferencesUrl: linkFor(deps, subscriber, 'preferences'),
+  };
+}
+
+/** The HTML the digest of `topic` would have if composed now, with placeholder links. Stores nothing. */
+export async function previewDigest(deps: DigestDeps, input: { topic: string; limit: number; subject?: string | null }, now = new Date()): Promise<{ subject: string; html: string; text: string }> {
+  const topic = await resolveTopic(deps.db, input.topic);
+  const articles = await selectDigestArticles(deps.db, topic.id, input.limit, now);
+  if (!articles.length) throw noNewArticles(topic);
+  const content = await digestContent(deps.db, deps.config, topic, articles, `${deps.config.baseUrl}/digests/preview`, input.subject, now);
+  const rendered = await renderDigest(content);
+  return { subject: rendered.subject, ...rendered.personalise(previewRecipient(deps.config)) };
+}
+
+export interface ComposedDigest {
+  id: string;
+  topic: Topic;
+  subject: string;
+  isTest: boolean;
+  articleIds: number[];
+  rendered: RenderedDigest;
+}
+
+/**
+ * Creates a digest: chooses its articles, renders it once and stores the row, its articles
+ * and the compiled message in one transaction. A test digest chooses the same way but does
+ * not use its articles up. 409 no_new_articles when there is nothing to send.
+ */
+export async function composeDigest(
+  deps: DigestDeps,
+  input: { topic: string; limit?: number; subject?: string | null; isTest?: boolean },
+  now = new Date(),
+): Promise<ComposedDigest> {
+  const isTest = input.isTest ?? false;
+  const limit = input.limit ?? DEFAULT_DIGEST_LIMIT;
+  const topic = await resolveTopic(deps.db, input.topic);
+  const id = randomBytes(12).toString('base64url');
+  return deps.db.transaction(async (trx) => {
+    await lockTopicForDigest(trx, topic.id);
+    const articles = await selectDigestArticles(trx, topic.id, limit, now);
+    if (!articles.length) throw noNewArticles(topic);
+    // Rendered inside the transaction, so the stored message is exactly the chosen articles.
+    const content = await digestContent(trx, deps.config, topic, articles, `${deps.config.baseUrl}/digests/${id}`, input.subject, now);
+    const rendered = await renderDigest(content);
+    await insertDigest(trx, {
+      id,
+      topic_id: topic.id,
+      subject: rendered.subject,
+      status: 'composed',
+      is_test: isTest,
+      html: rendered.html,
+      text: rendered.text,
+      placeholder_key: rendered.placeholderKey,
+      created_at: now,
+    });
+    const articleIds = articles.map((a) => a.id);
+    await insertDigestArticles(trx, id, articleIds);
+    return { id, topic, subject: rendered.subject, isTest, articleIds, rendered };
+  });
+}
+
+/** A stored digest, ready to personalise; undefined for an unknown id. */
+export async function loadDigest(db: Db, id: string): Promise<RenderedDigest | undefined> {
+  const row = await findDigestById(db, id);
+  if (!row) return undefined;
+  return withPersonalise({ subject: row.subject, html: row.html, text: row.text, placeholderKey: row.placeholder_key });
+}
