@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { excerpt } from '../articles/plain-text';
+import { formatInZone } from '../awards/time';
 import { renderEmail, type Organisation } from '../mail/render';
 
 /**
@@ -88,7 +89,8 @@ export async function renderDigest(content: DigestContent, options: { strict?: b
       greeting: token(key, 'greeting'),
       lead,
       rest,
-      programmes: content.programmes.map((p) => ({ name: p.name, url: p.url, deadline: formatDeadline(p.closesAt, p.timeZone) })),
+      // The deadline reads as on the programme's own page: in its time zone.
+      programmes: content.programmes.map((p) => ({ name: p.name, url: p.url, deadline: formatInZone(p.closesAt, p.timeZone) })),
       footerLinks: [
         { label: 'View in browser', href: content.viewUrl },
         { label: 'Preferences', href: token(key, 'preferences') },
@@ -101,20 +103,28 @@ export async function renderDigest(content: DigestContent, options: { strict?: b
   return withPersonalise({ subject, html, text, placeholderKey: key });
 }
 
+/** Matches the placeholders of a digest compiled with `key`; group 1 is the slot's name. */
+export const placeholderPattern = (key: string) => new RegExp(`mh${key}(${SLOTS.join('|')})`);
+
+/** What goes into each slot for one recipient, unescaped (the caller escapes for its part). */
+export function slotValues(recipient: Recipient): Record<Slot, string> {
+  return {
+    greeting: recipient.name ? `Hello ${recipient.name},` : 'Hello,',
+    unsubscribe: recipient.unsubscribeUrl,
+    preferences: recipient.preferencesUrl,
+  };
+}
+
 /** The personaliser for a digest compiled earlier (stored, then loaded). */
 export function withPersonalise(compiled: CompiledDigest): RenderedDigest {
-  const pattern = new RegExp(`mh${compiled.placeholderKey}(${SLOTS.join('|')})`);
+  const pattern = placeholderPattern(compiled.placeholderKey);
   // split() with a capture group alternates text and slot names: [text, slot, text, slot, …, text].
   const htmlParts = compiled.html.split(pattern);
   const textParts = compiled.text.split(pattern);
   return {
     ...compiled,
     personalise(recipient) {
-      const raw: Record<Slot, string> = {
-        greeting: recipient.name ? `Hello ${recipient.name},` : 'Hello,',
-        unsubscribe: recipient.unsubscribeUrl,
-        preferences: recipient.preferencesUrl,
-      };
+      const raw = slotValues(recipient);
       return { html: fill(htmlParts, raw, escapeHtml), text: fill(textParts, raw, (s) => s) };
     },
   };
@@ -153,16 +163,3 @@ export function defaultSubject(content: Pick<DigestContent, 'topic' | 'date' | '
 
 const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 const formatDay = (date: Date) => dayFormat.format(date);
-
-/** The deadline as entrants read it on the programme's page: in its own time zone. */
-export function formatDeadline(closesAt: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone,
-    timeZoneName: 'short',
-  }).format(closesAt);
-}
