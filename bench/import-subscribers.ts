@@ -24,7 +24,7 @@ export async function benchImport(n = 100_000) {
   const db = createDb({ databaseUrl, dataDir, searchPath: databaseUrl ? schema : undefined });
   await migrateLatest(db);
   const config = loadConfig({ DATA_DIR: dataDir, ADMIN_TOKEN: 'bench-admin-token-0123456789', SECRET: 'bench-secret-0123456789abcdef', LOG_LEVEL: 'silent' });
-  const app = createApp({ config, db, logger: createLogger('silent'), mailQueued: () => {} });
+  const app = createApp({ config, db, logger: createLogger('silent'), mailQueued: () => {}, deliveryQueued: () => {} });
 
   const lines = ['email,name,topics'];
   for (let i = 0; i < n; i++) lines.push(`reader${i}@example.com,Reader ${i},finance;banking`);

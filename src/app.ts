@@ -10,6 +10,7 @@ import { digestAdminRoutes, digestRoutes } from './digests/routes';
 import { healthRoutes } from './health';
 import { requireAdminToken } from './http/admin-auth';
 import { createCsrf } from './http/csrf';
+import { deliveryAdminRoutes } from './delivery/routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { publicPostLimiter } from './http/rate-limit';
 import { requestLog } from './http/request-log';
@@ -25,6 +26,8 @@ export interface AppDeps {
   logger: Logger;
   /** Wakes the transactional mail sender after a request queued mail. */
   mailQueued: () => void;
+  /** Wakes the digest sender after a send started, resumed or was retried. */
+  deliveryQueued: () => void;
 }
 
 /** Builds the Express app from its dependencies; it opens no port (server.ts and tests do). */
@@ -61,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/admin', subscriberAdminRoutes(deps));
   app.use('/api/admin', articleAdminRoutes(deps));
   app.use('/api/admin', digestAdminRoutes(deps));
+  app.use('/api/admin', deliveryAdminRoutes(deps));
   app.use('/api/admin', awardAdminRoutes(deps));
 
   app.use(homeRoutes({ db, config, csrf }));

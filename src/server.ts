@@ -27,7 +27,7 @@ async function main() {
 
   const workers = createWorkers({ config, db, logger });
   workers.start();
-  const app = createApp({ config, db, logger, mailQueued: () => workers.mailJobs.kick() });
+  const app = createApp({ config, db, logger, mailQueued: () => workers.mailJobs.kick(), deliveryQueued: () => workers.delivery.kick() });
 
   const server = app.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;

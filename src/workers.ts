@@ -3,6 +3,7 @@ import { ENTRY_CONFIRMATION_MAIL } from './awards/service';
 import { createFeedPoller } from './articles/feed-poller';
 import type { Config } from './config';
 import type { Db } from './db';
+import { createDeliveryWorker, type DeliveryWorkerOptions } from './delivery/worker';
 import type { Logger } from './logger';
 import { createMailJobRunner } from './mail/job-runner';
 import { createMailTransport } from './mail/transport';
@@ -11,9 +12,16 @@ import { confirmationEmailHandler } from './subscribers/confirmation-email';
 
 /**
  * The background work every server process (and `npm run worker`) runs: the
- * transactional mail sender. Each feature registers the messages it queues.
+ * transactional mail sender (each feature registers the messages it queues), the digest
+ * sender, and the feed poller.
  */
-export function createWorkers(deps: { config: Config; db: Db; logger: Logger; pollMs?: number }) {
+export function createWorkers(deps: {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  pollMs?: number;
+  delivery?: Partial<Omit<DeliveryWorkerOptions, 'db' | 'config' | 'logger'>>;
+}) {
   const transport = createMailTransport(deps.config);
   const mailJobs = createMailJobRunner({
     db: deps.db,
@@ -26,17 +34,21 @@ export function createWorkers(deps: { config: Config; db: Db; logger: Logger; po
     },
   });
 
+  const delivery = createDeliveryWorker({ db: deps.db, config: deps.config, logger: deps.logger, ...deps.delivery });
   const feeds = createFeedPoller({ db: deps.db, logger: deps.logger, intervalMs: deps.config.feedPollMinutes * 60_000 });
 
   return {
     mailJobs,
+    delivery,
     feeds,
     start() {
       mailJobs.start();
+      delivery.start();
       feeds.start();
     },
     async stop() {
       await feeds.stop();
+      await delivery.stop();
       await mailJobs.stop();
       transport.close();
     },

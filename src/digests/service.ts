@@ -115,6 +115,8 @@ export async function composeDigest(
   deps: DigestDeps,
   input: { topic: string; limit?: number; subject?: string | null; isTest?: boolean },
   now = new Date(),
+  /** Further writes that must commit or fail with the digest (the send's recipients). */
+  within?: (trx: Knex.Transaction, digest: { id: string; topicId: number; isTest: boolean }) => Promise<void>,
 ): Promise<ComposedDigest> {
   const isTest = input.isTest ?? false;
   const limit = input.limit ?? DEFAULT_DIGEST_LIMIT;
@@ -140,6 +142,7 @@ export async function composeDigest(
     });
     const articleIds = articles.map((a) => a.id);
     await insertDigestArticles(trx, id, articleIds);
+    await within?.(trx, { id, topicId: topic.id, isTest });
     return { id, topic, subject: rendered.subject, isTest, articleIds, rendered };
   });
 }

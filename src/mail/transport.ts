@@ -25,6 +25,8 @@ export interface SendResult {
  */
 export interface MailTransport {
   send(message: OutgoingMessage): Promise<SendResult>;
+  /** Sends a message that is already a whole MIME document (bulk mail builds its own). */
+  sendRaw(envelope: { from: string; to: string }, raw: string): Promise<SendResult>;
   close(): void;
 }
 
@@ -42,26 +44,29 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' |
         const info = await transport.sendMail({ from: config.mailFrom, ...message });
         return { messageId: info.messageId, response: String(info.response ?? '') };
       },
+      async sendRaw(envelope, raw) {
+        const info = await transport.sendMail({ envelope, raw });
+        return { messageId: info.messageId, response: String(info.response ?? '') };
+      },
       close: () => transport.close(),
     };
   }
 
   const outbox = path.join(config.dataDir, 'outbox');
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix', dkim } as never);
+  async function toOutbox(mail: Record<string, unknown>): Promise<SendResult> {
+    const info = (await transport.sendMail(mail)) as unknown as { messageId: string; message: Buffer };
+    await mkdir(outbox, { recursive: true });
+    const file = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`;
+    // Written under a temporary name, then renamed: a reader never sees half a message.
+    const target = path.join(outbox, file);
+    await writeFile(`${target}.part`, info.message);
+    await rename(`${target}.part`, target);
+    return { messageId: info.messageId, response: `written to outbox/${file}` };
+  }
   return {
-    async send(message) {
-      const info = (await transport.sendMail({ from: config.mailFrom, ...message })) as unknown as {
-        messageId: string;
-        message: Buffer;
-      };
-      await mkdir(outbox, { recursive: true });
-      const file = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`;
-      // Written under a temporary name, then renamed: a reader never sees half a message.
-      const target = path.join(outbox, file);
-      await writeFile(`${target}.part`, info.message);
-      await rename(`${target}.part`, target);
-      return { messageId: info.messageId, response: `written to outbox/${file}` };
-    },
+    send: (message) => toOutbox({ from: config.mailFrom, ...message }),
+    sendRaw: (envelope, raw) => toOutbox({ envelope, raw }),
     close: () => transport.close(),
   };
 }

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../../src/config';
 import type { Db } from '../../src/db';
 import { createLogger } from '../../src/logger';
 import { createWorkers, type Workers } from '../../src/workers';
+import type { DeliveryWorkerOptions } from '../../src/delivery/worker';
 import { createTestDatabase, type TestDatabase } from './database';
 import type { Engine } from './engines';
 import { startSmtpSink, type SmtpSink } from './smtp';
@@ -31,7 +32,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(engine: Engine, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  engine: Engine,
+  env: Record<string, string> = {},
+  delivery: Partial<Omit<DeliveryWorkerOptions, 'db' | 'config' | 'logger'>> = {},
+): Promise<TestApp> {
   const database = await createTestDatabase(engine);
   const smtp = await startSmtpSink();
   const config = loadConfig({
@@ -46,9 +51,9 @@ export async function startTestApp(engine: Engine, env: Record<string, string> =
     ...env,
   });
   const logger = createLogger(config.logLevel);
-  const workers = createWorkers({ config, db: database.db, logger, pollMs: 100 });
+  const workers = createWorkers({ config, db: database.db, logger, pollMs: 100, delivery: { pollMs: 100, retryBaseMs: 200, ...delivery } });
   workers.start();
-  const app = createApp({ config, db: database.db, logger, mailQueued: () => workers.mailJobs.kick() });
+  const app = createApp({ config, db: database.db, logger, mailQueued: () => workers.mailJobs.kick(), deliveryQueued: () => workers.delivery.kick() });
   return {
     app,
     config,

@@ -1,5 +1,5 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 /**
@@ -12,15 +12,46 @@ export interface SmtpSink {
   /** Waits until `count` messages match, or fails after timeoutMs. */
   waitFor(predicate: (m: ParsedMail) => boolean, count?: number, timeoutMs?: number): Promise<ParsedMail[]>;
   to(address: string): ParsedMail[];
+  /** Answers RCPT TO with an SMTP error when this returns one (e.g. 421 or 550), for failure tests. */
+  rejectWith(rule: RejectRule | null): void;
+  /**
+   * Down for `ms`, as a restarting server is: new connections are refused, and open ones
+   * get 421 at their next transaction. (Transactions already in DATA finish: cutting one
+   * mid-reply would leave even a perfect sender unable to know whether it was delivered.)
+   */
+  down(ms: number): Promise<void>;
+  /** How many RCPT commands were answered, accepted or not. */
+  attempts(): number;
   close(): Promise<void>;
 }
 
+export type RejectRule = (recipient: string, attempt: number) => { code: number; message: string } | null;
+
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
+  let rule: RejectRule | null = null;
+  let attempts = 0;
+  let isDown = false;
+  const sockets = new Set<Socket>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    size: 50 * 1024 * 1024,
+    onMailFrom(_address, _session, callback) {
+      if (!isDown) return callback();
+      const err = new Error('Service shutting down, try again later') as Error & { responseCode: number };
+      err.responseCode = 421;
+      callback(err);
+    },
+    onRcptTo(address, _session, callback) {
+      attempts++;
+      const refusal = rule?.(address.address.toLowerCase(), attempts);
+      if (!refusal) return callback();
+      const err = new Error(refusal.message) as Error & { responseCode: number };
+      err.responseCode = refusal.code;
+      callback(err);
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((parsed) => {
@@ -32,6 +63,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
+  server.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   const recipients = (m: ParsedMail) =>
     [m.to].flat().flatMap((a) => (a ? a.value.map((v) => v.address?.toLowerCase()) : []));
 
@@ -48,7 +83,22 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         await new Promise((r) => setTimeout(r, 25));
       }
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    rejectWith(next) {
+      rule = next;
+    },
+    attempts: () => attempts,
+    async down(ms) {
+      isDown = true;
+      server.server.close();
+      await new Promise((r) => setTimeout(r, ms));
+      isDown = false;
+      await new Promise<void>((resolve) => server.server.listen(port, '127.0.0.1', () => resolve()));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -1,0 +1,134 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
+import * as qp from 'nodemailer/lib/qp';
+
+/**
+ * The whole MIME message of a digest, built once. Encoding a 40 KB HTML part per recipient
+ * is what makes a Node sender CPU-bound, so everything that is the same for every
+ * recipient is encoded here, and per recipient only a few headers and the personal values
+ * are spliced in (escaped and encoded themselves).
+ *
+ * The HTML part is kept 7-bit: non-ASCII as numeric entities, lines under 998 octets. The
+ * text part is quoted-printable, encoded piecewise around the placeholders.
+ */
+
+export interface PersonalValues {
+  to: string;
+  /** Values for the placeholder slots of the compiled digest (greeting, links…), raw. */
+  slots: Record<string, string>;
+  unsubscribeUrl: string;
+  /** Stable per digest and recipient, so a re-send after a crash is the same message. */
+  messageId: string;
+}
+
+export interface DigestMessageSource {
+  from: string;
+  subject: string;
+  listId: string; // e.g. `"The Finance Ledger: Finance" <finance.newsletter.example.com>`
+  html: string;
+  text: string;
+  /** Matches each placeholder in html and text; capture group 1 is the slot name. */
+  placeholder: RegExp;
+}
+
+export interface MessageTemplate {
+  build(values: PersonalValues): string;
+}
+
+const CRLF = '\r\n';
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** Non-ASCII characters as numeric entities: the part stays 7-bit and means the same. */
+const asciiHtml = (value: string) => value.replace(/[^\x00-\x7f]/gu, (c) => `&#${c.codePointAt(0)};`);
+
+/** Breaks lines longer than SMTP allows, between tags or at spaces, where HTML does not care. */
+function shortLines(html: string, max = 900): string {
+  return html
+    .split(/\r?\n/)
+    .map((line) => {
+      if (line.length <= max) return line;
+      const out: string[] = [];
+      let rest = line;
+      while (rest.length > max) {
+        let cut = rest.lastIndexOf('>', max);
+        if (cut < max / 2) cut = rest.lastIndexOf(' ', max);
+        if (cut < max / 2) cut = max; // no safe place: a plain cut still beats a refused message
+        out.push(rest.slice(0, cut + 1));
+        rest = rest.slice(cut + 1);
+      }
+      out.push(rest);
+      return out.join(CRLF);
+    })
+    .join(CRLF);
+}
+
+/** Splits a compiled part at its placeholders: [static, slot, static, slot, …, static]. */
+function splitAtPlaceholders(content: string, placeholder: RegExp): string[] {
+  const global = new RegExp(placeholder.source, placeholder.flags.includes('g') ? placeholder.flags : placeholder.flags + 'g');
+  return content.split(global);
+}
+
+const header = (name: string, value: string) => `${name}: ${value}${CRLF}`;
+const noBreaks = (value: string) => value.replace(/[\r\n]+/g, ' ');
+
+export function compileDigestMessage(source: DigestMessageSource): MessageTemplate {
+  const boundary = `----=_masthead_${randomBytes(12).toString('hex')}`;
+
+  const htmlPieces = splitAtPlaceholders(source.html, source.placeholder).map((piece, i) =>
+    i % 2 === 1 ? piece : shortLines(asciiHtml(piece)),
+  );
+  const textPieces = splitAtPlaceholders(source.text.replace(/\r?\n/g, CRLF), source.placeholder).map((piece, i) =>
+    i % 2 === 1 ? piece : qp.wrap(qp.encode(piece), 76),
+  );
+
+  // Everything before the per-recipient headers, and everything after them, is fixed.
+  const fixedHeaders =
+    header('From', mimeFuncs.encodeWords(noBreaks(source.from), 'Q', 52)) +
+    header('Subject', mimeFuncs.encodeWords(noBreaks(source.subject), 'Q', 52)) +
+    header('List-Id', mimeFuncs.encodeWords(noBreaks(source.listId), 'Q', 52)) +
+    header('List-Unsubscribe-Post', 'List-Unsubscribe=One-Click') +
+    header('MIME-Version', '1.0') +
+    header('Content-Type', `multipart/alternative; boundary="${boundary}"`);
+  const textHead = `${CRLF}--${boundary}${CRLF}Content-Type: text/plain; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`;
+  const htmlHead = `${CRLF}--${boundary}${CRLF}Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: 7bit${CRLF}${CRLF}`;
+  const tail = `${CRLF}--${boundary}--${CRLF}`;
+
+  const fill = (pieces: string[], encode: (value: string) => string, slots: Record<string, string>) => {
+    let out = pieces[0];
+    for (let i = 1; i < pieces.length; i += 2) out += encode(slots[pieces[i]] ?? '') + pieces[i + 1];
+    return out;
+  };
+  const encodeTextValue = (value: string) => qp.encode(noBreaks(value));
+  const encodeHtmlValue = (value: string) => asciiHtml(escapeHtml(noBreaks(value)));
+
+  return {
+    build(values) {
+      return (
+        header('To', noBreaks(values.to)) +
+        header('Date', new Date().toUTCString().replace('GMT', '+0000')) +
+        header('Message-ID', `<${noBreaks(values.messageId)}>`) +
+        header('List-Unsubscribe', `<${noBreaks(values.unsubscribeUrl)}>`) +
+        fixedHeaders +
+        textHead +
+        fill(textPieces, encodeTextValue, values.slots) +
+        htmlHead +
+        fill(htmlPieces, encodeHtmlValue, values.slots) +
+        tail
+      );
+    },
+  };
+}
+
+/** `<digest>.<hmac of the address>@<domain>`: the same for the same digest and recipient, and reveals no address. */
+export function digestMessageId(secret: string, digestId: string, email: string, domain: string): string {
+  const tag = createHmac('sha256', secret).update(email.toLowerCase()).digest('base64url').slice(0, 22);
+  return `${digestId}.${tag}@${domain}`;
+}
+
+/** The domain part of MAIL_FROM ("Masthead <newsletter@localhost>" → "localhost"). */
+export function domainOf(from: string): string {
+  const match = /@([^>\s]+)>?\s*$/.exec(from);
+  return match ? match[1] : 'localhost';
+}

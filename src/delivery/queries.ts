@@ -1,0 +1,237 @@
+import type { Knex } from 'knex';
+import { isPostgres, type Db } from '../db';
+
+/** The delivery pipeline's SQL: snapshot, claim, record, count. One named function per statement. */
+
+type Conn = Db | Knex.Transaction;
+
+export interface ClaimedDelivery {
+  id: number;
+  digest_id: string;
+  subscriber_id: number | null;
+  email: string;
+  attempts: number;
+}
+
+export interface DeliveryCounts {
+  queued: number;
+  sending: number;
+  sent: number;
+  failed: number;
+}
+
+/**
+ * Every confirmed subscriber of the topic becomes one queued row, in one set-based
+ * statement (100,000 rows in well under a second); the unique (digest, email) pair keeps
+ * each person once.
+ */
+export async function snapshotRecipients(db: Conn, digestId: string, topicId: number, now: Date): Promise<void> {
+  await db.raw(
+    `insert into deliveries (digest_id, subscriber_id, email, status, attempts, next_attempt_at)
+     select ?, s.id, s.email, 'queued', 0, ?
+     from subscribers s
+     where s.status = 'confirmed'
+       and exists (select 1 from subscriber_topics st where st.subscriber_id = s.id and st.topic_id = ?)`,
+    [digestId, now, topicId],
+  );
+}
+
+export function insertTestDeliveries(db: Conn, digestId: string, emails: string[], now: Date) {
+  if (!emails.length) return Promise.resolve();
+  return db('deliveries').insert(emails.map((email) => ({ digest_id: digestId, subscriber_id: null, email, status: 'queued', attempts: 0, next_attempt_at: now })));
+}
+
+export async function countRecipients(db: Conn, digestId: string): Promise<number> {
+  const [{ n }] = await db('deliveries').where({ digest_id: digestId }).count({ n: '*' });
+  return Number(n);
+}
+
+/**
+ * Claims up to `limit` rows of digests that are sending: queued rows that are due, and rows
+ * whose claim has lapsed (their process died). On PostgreSQL, SKIP LOCKED lets any number
+ * of processes claim side by side without ever taking the same row.
+ */
+export async function claimDeliveryBatch(db: Db, workerId: string, limit: number, leaseUntil: Date, now: Date): Promise<ClaimedDelivery[]> {
+  const lock = isPostgres(db) ? 'for update of d skip locked' : '';
+  const result = await db.raw(
+    `update deliveries
+     set status = 'sending', lease_until = ?, claimed_by = ?, attempts = attempts + 1
+     where id in (
+       select d.id from deliveries d join digests g on g.id = d.digest_id
+       where g.status = 'sending'
+         and ((d.status = 'queued' and d.next_attempt_at <= ?) or (d.status = 'sending' and d.lease_until < ?))
+       order by d.id
+       limit ?
+       ${lock}
+     )
+     returning id, digest_id, subscriber_id, email, attempts`,
+    [leaseUntil, workerId, now, now, limit],
+  );
+  const rows: ClaimedDelivery[] = Array.isArray(result) ? result : result.rows;
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Builds `case id when … then … end` so a batch of different values is one UPDATE.
+ * PostgreSQL needs the values' type spelled out; SQLite takes them as they come.
+ */
+function caseById(db: Conn, rows: { id: number; value: unknown }[], type: 'text' | 'timestamptz' = 'text') {
+  const cast = isPostgres(db as Db) ? `::${type}` : '';
+  const sql = `case id ${rows.map(() => `when ? then ?${cast}`).join(' ')} end`;
+  return db.raw(sql, rows.flatMap((r) => [r.id, r.value]) as Knex.RawBinding[]);
+}
+
+export async function markDeliveriesSent(db: Conn, rows: { id: number; response: string }[], now: Date) {
+  if (!rows.length) return;
+  await db('deliveries')
+    .whereIn('id', rows.map((r) => r.id))
+    .update({
+      status: 'sent',
+      sent_at: now,
+      lease_until: null,
+      last_error: null,
+      smtp_response: caseById(db, rows.map((r) => ({ id: r.id, value: r.response.slice(0, 500) }))),
+    });
+}
+
+export async function rescheduleDeliveries(db: Conn, rows: { id: number; error: string; nextAttemptAt: Date }[]) {
+  if (!rows.length) return;
+  await db('deliveries')
+    .whereIn('id', rows.map((r) => r.id))
+    .update({
+      status: 'queued',
+      lease_until: null,
+      last_error: caseById(db, rows.map((r) => ({ id: r.id, value: r.error.slice(0, 500) }))),
+      next_attempt_at: caseById(db, rows.map((r) => ({ id: r.id, value: r.nextAttemptAt })), 'timestamptz'),
+    });
+}
+
+export async function failDeliveries(db: Conn, rows: { id: number; error: string }[]) {
+  if (!rows.length) return;
+  await db('deliveries')
+    .whereIn('id', rows.map((r) => r.id))
+    .update({
+      status: 'failed',
+      lease_until: null,
+      last_error: caseById(db, rows.map((r) => ({ id: r.id, value: r.error.slice(0, 500) }))),
+      smtp_response: caseById(db, rows.map((r) => ({ id: r.id, value: r.error.slice(0, 500) }))),
+    });
+}
+
+/** Puts claimed rows back untouched (a paused or cancelled send), without counting an attempt. */
+export async function releaseDeliveries(db: Conn, ids: number[]) {
+  if (!ids.length) return;
+  await db('deliveries').whereIn('id', ids).where('status', 'sending').update({ status: 'queued', lease_until: null, attempts: db.raw('attempts - 1') });
+}
+
+export async function markSubscribersBounced(db: Conn, subscriberIds: number[], now: Date) {
+  if (!subscriberIds.length) return;
+  await db('subscribers').whereIn('id', subscriberIds).whereNot('status', 'bounced').update({ status: 'bounced', bounced_at: now, updated_at: now });
+}
+
+export async function countDeliveries(db: Conn, digestId: string): Promise<DeliveryCounts> {
+  const rows: { status: keyof DeliveryCounts; n: number | string }[] = await db('deliveries')
+    .where({ digest_id: digestId })
+    .groupBy('status')
+    .select('status', db.raw('count(*) as n'));
+  const counts: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0 };
+  for (const row of rows) if (row.status in counts) counts[row.status] = Number(row.n);
+  return counts;
+}
+
+export function listRecentDeliveryErrors(db: Conn, digestId: string, limit = 5): Promise<{ email: string; status: string; last_error: string; attempts: number }[]> {
+  return db('deliveries')
+    .where({ digest_id: digestId })
+    .whereNotNull('last_error')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .select('email', 'status', 'last_error', 'attempts');
+}
+
+/**
+ * Ends a send whose rows are all settled: "sent" if anyone received it, "failed" if every
+ * recipient failed. Returns true when this call ended it.
+ */
+export async function finishDigestIfSettled(db: Conn, digestId: string, now: Date): Promise<boolean> {
+  const counts = await countDeliveries(db, digestId);
+  if (counts.queued + counts.sending > 0) return false;
+  const status = counts.failed > 0 && counts.sent === 0 ? 'failed' : 'sent';
+  const changed = await db('digests')
+    .where({ id: digestId, status: 'sending' })
+    .whereNotExists(db('deliveries').select(db.raw('1')).where('digest_id', digestId).whereIn('status', ['queued', 'sending']))
+    .update({ status, finished_at: now, ...(status === 'failed' ? { status_reason: 'Every recipient failed.' } : {}) });
+  return changed > 0;
+}
+
+export function updateDigestSendState(db: Conn, digestId: string, fromStatuses: string[], patch: Record<string, unknown>): Promise<number> {
+  return db('digests').where('id', digestId).whereIn('status', fromStatuses).update(patch);
+}
+
+export function findDigestSendState(db: Conn, digestId: string) {
+  return db('digests')
+    .where({ id: digestId })
+    .first('id', 'status', 'is_test', 'recipients', 'started_at', 'finished_at', 'status_reason', 'subject', 'topic_id', 'created_at');
+}
+
+export function listDigestStatuses(db: Conn, digestIds: string[]): Promise<{ id: string; status: string }[]> {
+  if (!digestIds.length) return Promise.resolve([]);
+  return db('digests').whereIn('id', digestIds).select('id', 'status');
+}
+
+export async function requeueFailedDeliveries(db: Conn, digestId: string, now: Date): Promise<number> {
+  return db('deliveries').where({ digest_id: digestId, status: 'failed' }).update({ status: 'queued', next_attempt_at: now, last_error: null, lease_until: null });
+}
+
+export async function restoreBouncedForRetry(db: Conn, digestId: string, now: Date) {
+  // retry-failed is an admin's judgement that the failures were not the addresses' fault.
+  await db('subscribers')
+    .where('status', 'bounced')
+    .whereIn('id', db('deliveries').select('subscriber_id').where({ digest_id: digestId, status: 'failed' }).whereNotNull('subscriber_id'))
+    .update({ status: 'confirmed', bounced_at: null, updated_at: now });
+}
+
+export function findIdempotentRequest(db: Conn, key: string): Promise<{ idempotency_key: string; request_hash: string; digest_id: string | null } | undefined> {
+  return db('digest_requests').where({ idempotency_key: key }).first();
+}
+
+/**
+ * Reserves `count` send slots on the shared clock and returns when the first may go. The
+ * row lock (PostgreSQL) or the single writer (SQLite) makes each reservation atomic across
+ * processes, so SEND_RATE holds for the sender as a whole.
+ */
+export async function reserveSendSlots(db: Db, count: number, perSecond: number, now: Date): Promise<Date> {
+  return db.transaction(async (trx) => {
+    const query = trx('sender_clock').where({ name: 'digest' }).first('next_slot_at');
+    if (isPostgres(db)) query.forUpdate();
+    const row = await query;
+    const previous = row ? new Date(row.next_slot_at instanceof Date ? row.next_slot_at.getTime() : Number(row.next_slot_at)) : now;
+    const start = previous > now ? previous : now;
+    const next = new Date(start.getTime() + (count * 1000) / perSecond);
+    if (row) await trx('sender_clock').where({ name: 'digest' }).update({ next_slot_at: next });
+    else await trx('sender_clock').insert({ name: 'digest', next_slot_at: next }).onConflict('name').merge();
+    return start;
+  });
+}
+
+export interface DigestForSending {
+  id: string;
+  subject: string;
+  html: string;
+  text: string;
+  placeholder_key: string;
+  is_test: boolean | number;
+  topic_slug: string;
+  topic_name: string;
+}
+
+export function findDigestForSending(db: Conn, digestId: string): Promise<DigestForSending | undefined> {
+  return db('digests')
+    .join('topics', 'topics.id', 'digests.topic_id')
+    .where('digests.id', digestId)
+    .first('digests.id', 'digests.subject', 'digests.html', 'digests.text', 'digests.placeholder_key', 'digests.is_test', 'topics.slug as topic_slug', 'topics.name as topic_name');
+}
+
+export function listRecipientDetails(db: Conn, subscriberIds: number[]): Promise<{ id: number; name: string | null; token_nonce: string }[]> {
+  if (!subscriberIds.length) return Promise.resolve([]);
+  return db('subscribers').whereIn('id', subscriberIds).select('id', 'name', 'token_nonce');
+}

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config';
+import { isUniqueViolation, toDate, type Db } from '../db';
+import { composeDigest } from '../digests/service';
+import { AppError, conflict, notFound } from '../errors';
+import {
+  countDeliveries,
+  countRecipients,
+  findDigestSendState,
+  findIdempotentRequest,
+  insertTestDeliveries,
+  listRecentDeliveryErrors,
+  requeueFailedDeliveries,
+  restoreBouncedForRetry,
+  snapshotRecipients,
+  updateDigestSendState,
+} from './queries';
+import type { DigestTrigger } from './schema';
+
+/**
+ * Starting and steering digest sends. Words: a digest is "sending" while workers may take
+ * its rows, "paused" while they may not, and ends "sent", "cancelled" or "failed".
+ */
+export interface SendDeps {
+  db: Db;
+  config: Pick<Config, 'baseUrl' | 'orgName' | 'postalAddress' | 'secret'>;
+  /** Wakes this process's sender after rows became sendable. */
+  deliveryQueued: () => void;
+}
+
+export interface TriggerAnswer {
+  id: string;
+  status: string;
+  recipients: number;
+}
+
+const requestHash = (input: DigestTrigger) =>
+  createHash('sha256')
+    .update(JSON.stringify([input.topic, input.limit ?? null, input.subject ?? null, [...(input.testRecipients ?? [])].sort()]))
+    .digest('hex');
+
+async function answerFor(db: Db, digestId: string): Promise<TriggerAnswer> {
+  const state = await findDigestSendState(db, digestId);
+  if (!state) throw notFound('There is no digest with this id.');
+  return { id: state.id, status: state.status, recipients: Number(state.recipients) };
+}
+
+/**
+ * Claims an idempotency key for this request, or returns the digest an earlier request
+ * with the same key made. A key first inserted with no digest marks a request in flight;
+ * a concurrent twin waits for it to finish rather than sending a second digest.
+ */
+async function claimKey(db: Db, key: string, hash: string, now: Date): Promise<TriggerAnswer | null> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const existing = await findIdempotentRequest(db, key);
+    if (existing) {
+      if (existing.request_hash !== hash) {
+        throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request.');
+      }
+      if (existing.digest_id) return answerFor(db, existing.digest_id);
+      if (Date.now() > deadline) throw conflict('A request with this Idempotency-Key is still being processed.', 'request_in_progress');
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
+    try {
+      await db('digest_requests').insert({ idempotency_key: key, request_hash: hash, digest_id: null, created_at: now });
+      return null;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+  }
+}
+
+/**
+ * Composes the topic's digest and snapshots its recipients — every confirmed subscriber of
+ * the topic, each once, in one statement — then marks it sending. All of it commits
+ * together, so a failed trigger leaves no digest and uses up no article.
+ */
+export async function triggerDigest(deps: SendDeps, input: DigestTrigger, key: string | null, now = new Date()): Promise<TriggerAnswer> {
+  const hash = requestHash(input);
+  if (key) {
+    const earlier = await claimKey(deps.db, key, hash, now);
+    if (earlier) return earlier;
+  }
+  let digestId: string;
+  try {
+    const composed = await composeDigest(
+      deps,
+      { topic: input.topic, limit: input.limit, subject: input.subject, isTest: Boolean(input.testRecipients) },
+      now,
+      async (trx, digest) => {
+        if (input.testRecipients) await insertTestDeliveries(trx, digest.id, [...new Set(input.testRecipients)], now);
+        else await snapshotRecipients(trx, digest.id, digest.topicId, now);
+        const recipients = await countRecipients(trx, digest.id);
+        await trx('digests')
+          .where({ id: digest.id })
+          .update(recipients ? { status: 'sending', started_at: now, recipients } : { status: 'sent', started_at: now, finished_at: now, recipients: 0 });
+        if (key) await trx('digest_requests').where({ idempotency_key: key }).update({ digest_id: digest.id });
+      },
+    );
+    digestId = composed.id;
+  } catch (err) {
+    if (key) await deps.db('digest_requests').where({ idempotency_key: key, request_hash: hash }).whereNull('digest_id').delete();
+    throw err;
+  }
+  deps.deliveryQueued();
+  return answerFor(deps.db, digestId);
+}
+
+export async function digestProgress(db: Db, digestId: string) {
+  const state = await findDigestSendState(db, digestId);
+  if (!state) throw notFound('There is no digest with this id.');
+  const [counts, errors] = await Promise.all([countDeliveries(db, digestId), listRecentDeliveryErrors(db, digestId)]);
+  return {
+    id: state.id,
+    status: state.status,
+    subject: state.subject,
+    test: Boolean(state.is_test),
+    recipients: Number(state.recipients),
+    counts,
+    startedAt: toDate(state.started_at)?.toISOString() ?? null,
+    finishedAt: toDate(state.finished_at)?.toISOString() ?? null,
+    reason: state.status_reason ?? null,
+    lastErrors: errors.map((e) => ({ email: e.email, status: e.status, attempts: e.attempts, error: e.last_error })),
+  };
+}
+
+async function move(db: Db, digestId: string, from: string[], patch: Record<string, unknown>, verb: string) {
+  const state = await findDigestSendState(db, digestId);
+  if (!state) throw notFound('There is no digest with this id.');
+  const changed = await updateDigestSendState(db, digestId, from, patch);
+  if (!changed) throw conflict(`A digest that is ${state.status} cannot be ${verb}.`, 'invalid_transition');
+}
+
+export const pauseDigest = (deps: SendDeps, id: string) =>
+  move(deps.db, id, ['sending'], { status: 'paused', status_reason: 'Paused by an admin.' }, 'paused');
+
+export async function resumeDigest(deps: SendDeps, id: string) {
+  await move(deps.db, id, ['paused'], { status: 'sending', status_reason: null }, 'resumed');
+  deps.deliveryQueued();
+}
+
+export const cancelDigest = (deps: SendDeps, id: string) =>
+  move(deps.db, id, ['sending', 'paused', 'composed'], { status: 'cancelled', finished_at: new Date(), status_reason: 'Cancelled by an admin.' }, 'cancelled');
+
+/** Puts only the failed recipients back in the queue, and the digest back to sending. */
+export async function retryFailed(deps: SendDeps, id: string, now = new Date()): Promise<number> {
+  const state = await findDigestSendState(deps.db, id);
+  if (!state) throw notFound('There is no digest with this id.');
+  if (state.status === 'cancelled') throw conflict('A cancelled digest cannot be retried.', 'invalid_transition');
+  const requeued = await deps.db.transaction(async (trx) => {
+    await restoreBouncedForRetry(trx, id, now);
+    const n = await requeueFailedDeliveries(trx, id, now);
+    if (n) await updateDigestSendState(trx, id, ['sent', 'failed', 'sending'], { status: 'sending', finished_at: null, status_reason: null });
+    return n;
+  });
+  if (requeued) deps.deliveryQueued();
+  return requeued;
+}
+

@@ -1,0 +1,237 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import { placeholderPattern, slotValues } from '../digests/render';
+import type { Logger } from '../logger';
+import { createMailTransport, type MailTransport } from '../mail/transport';
+import { linkFor } from '../subscribers/service';
+import { compileDigestMessage, digestMessageId, domainOf, type MessageTemplate } from './mime';
+import {
+  claimDeliveryBatch,
+  failDeliveries,
+  findDigestForSending,
+  finishDigestIfSettled,
+  listDigestStatuses,
+  listRecipientDetails,
+  markDeliveriesSent,
+  markSubscribersBounced,
+  releaseDeliveries,
+  rescheduleDeliveries,
+  reserveSendSlots,
+  updateDigestSendState,
+  type ClaimedDelivery,
+} from './queries';
+import { retryDelayMs, sortFailure } from './smtp-replies';
+
+/**
+ * The digest sender, a pipeline: claim a batch → build each message from the digest's
+ * precompiled MIME → send over the pooled connection → record the batch's outcomes in a
+ * few set-based writes. Progress lives in the deliveries table, where any process (this
+ * one after a restart, or another) picks up what is left once a claim's lease lapses.
+ */
+export interface DeliveryWorkerOptions {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  /** Rows claimed at a time; a second's worth at most when SEND_RATE is set. */
+  batchSize?: number;
+  /** How often to look for work when idle. */
+  pollMs?: number;
+  /** The first retry delay after a temporary failure (doubles each time). */
+  retryBaseMs?: number;
+  /** Temporary failures of one recipient before they count as failed. */
+  maxAttempts?: number;
+  /** Permanent failures in a row that pause a digest (a sign the sender, not the addresses, is wrong). */
+  pauseAfterFailures?: number;
+}
+
+interface DigestPlan {
+  template: MessageTemplate;
+}
+
+export function createDeliveryWorker(options: DeliveryWorkerOptions) {
+  const { db, config, logger } = options;
+  const workerId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const pollMs = options.pollMs ?? 1000;
+  const retryBaseMs = options.retryBaseMs ?? 15_000;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const pauseAfter = options.pauseAfterFailures ?? 50;
+  const batchSize = config.sendRate > 0 ? Math.max(1, Math.min(options.batchSize ?? 200, Math.ceil(config.sendRate))) : (options.batchSize ?? 200);
+  const fromAddress = /<([^>]+)>/.exec(config.mailFrom)?.[1] ?? config.mailFrom;
+  const domain = domainOf(config.mailFrom);
+
+  let transport: MailTransport | null = null;
+  const plans = new Map<string, DigestPlan>();
+  const permanentStreak = new Map<string, number>();
+  let slowdownMs = 0;
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+
+  async function planFor(digestId: string): Promise<DigestPlan | null> {
+    const cached = plans.get(digestId);
+    if (cached) return cached;
+    const digest = await findDigestForSending(db, digestId);
+    if (!digest) return null;
+    const plan = {
+      template: compileDigestMessage({
+        from: config.mailFrom,
+        subject: digest.subject,
+        listId: `"${config.orgName}: ${digest.topic_name}" <${digest.topic_slug}.newsletter.${domain}>`,
+        html: digest.html,
+        text: digest.text,
+        placeholder: placeholderPattern(digest.placeholder_key),
+      }),
+    };
+    plans.set(digestId, plan);
+    return plan;
+  }
+
+  /** One pass: claim, build, send, record. Returns how many rows it claimed. */
+  async function runBatch(): Promise<number> {
+    const now = new Date();
+    const claimed = await claimDeliveryBatch(db, workerId, batchSize, new Date(now.getTime() + config.sendLeaseSeconds * 1000), now);
+    if (!claimed.length) return 0;
+
+    // A pause or cancel that landed after the claim: give those rows back untouched.
+    const digestIds = [...new Set(claimed.map((c) => c.digest_id))];
+    const sending = new Set((await listDigestStatuses(db, digestIds)).filter((d) => d.status === 'sending').map((d) => d.id));
+    const stale = claimed.filter((c) => !sending.has(c.digest_id));
+    await releaseDeliveries(db, stale.map((c) => c.id));
+    const rows = claimed.filter((c) => sending.has(c.digest_id));
+    if (!rows.length) return claimed.length;
+
+    const people = new Map((await listRecipientDetails(db, rows.flatMap((r) => (r.subscriber_id ? [r.subscriber_id] : [])))).map((p) => [p.id, p]));
+    const startAt = config.sendRate > 0 ? await reserveSendSlots(db, rows.length, config.sendRate, now) : null;
+    transport ??= createMailTransport(config);
+    const mailer = transport;
+
+    const results = await Promise.all(
+      rows.map(async (row, i) => {
+        if (startAt) await sleep(startAt.getTime() + (i * 1000) / config.sendRate - Date.now());
+        try {
+          const plan = await planFor(row.digest_id);
+          if (!plan) throw new Error('digest not found');
+          const raw = plan.template.build(personalValues(row, people.get(row.subscriber_id ?? -1)));
+          const result = await mailer.sendRaw({ from: fromAddress, to: row.email }, raw);
+          return { row, ok: true as const, response: result.response };
+        } catch (err) {
+          return { row, ok: false as const, outcome: sortFailure(err) };
+        }
+      }),
+    );
+    await record(results, new Date());
+    return claimed.length;
+  }
+
+  function personalValues(row: ClaimedDelivery, person: { id: number; name: string | null; token_nonce: string } | undefined) {
+    // Test recipients are not subscribers: their links lead to the signup page.
+    const unsubscribeUrl = person ? linkFor({ config }, person, 'unsubscribe') : `${config.baseUrl}/newsletter`;
+    const preferencesUrl = person ? linkFor({ config }, person, 'preferences') : `${config.baseUrl}/newsletter`;
+    return {
+      to: row.email,
+      unsubscribeUrl,
+      messageId: digestMessageId(config.secret, row.digest_id, row.email, domain),
+      slots: slotValues({ name: person?.name ?? null, unsubscribeUrl, preferencesUrl }),
+    };
+  }
+
+  type Result =
+    | { row: ClaimedDelivery; ok: true; response: string }
+    | { row: ClaimedDelivery; ok: false; outcome: { kind: 'temporary' | 'permanent'; reply: string } };
+
+  async function record(results: Result[], now: Date) {
+    const sent: { id: number; response: string }[] = [];
+    const retry: { id: number; error: string; nextAttemptAt: Date }[] = [];
+    const failed: { id: number; error: string }[] = [];
+    const bounced: number[] = [];
+    for (const r of results) {
+      if (r.ok) {
+        sent.push({ id: r.row.id, response: r.response });
+        permanentStreak.set(r.row.digest_id, 0);
+      } else if (r.outcome.kind === 'permanent') {
+        failed.push({ id: r.row.id, error: r.outcome.reply });
+        if (r.row.subscriber_id) bounced.push(r.row.subscriber_id);
+        permanentStreak.set(r.row.digest_id, (permanentStreak.get(r.row.digest_id) ?? 0) + 1);
+      } else if (r.row.attempts >= maxAttempts) {
+        failed.push({ id: r.row.id, error: `gave up after ${r.row.attempts} attempts: ${r.outcome.reply}` });
+      } else {
+        retry.push({ id: r.row.id, error: r.outcome.reply, nextAttemptAt: new Date(now.getTime() + retryDelayMs(r.row.attempts, retryBaseMs)) });
+      }
+    }
+    await db.transaction(async (trx) => {
+      await markDeliveriesSent(trx, sent, now);
+      await rescheduleDeliveries(trx, retry);
+      await failDeliveries(trx, failed);
+      await markSubscribersBounced(trx, bounced, now);
+    });
+
+    // Temporary trouble slows the whole sender down; a clean batch lets it speed up again.
+    slowdownMs = retry.length ? Math.min(10_000, Math.max(250, slowdownMs * 2)) : Math.floor(slowdownMs / 4);
+    if (retry.length) logger.warn({ retry: retry.length, slowdownMs }, 'temporary SMTP failures; slowing down');
+
+    for (const digestId of new Set(results.map((r) => r.row.digest_id))) {
+      const streak = permanentStreak.get(digestId) ?? 0;
+      if (streak >= pauseAfter) {
+        const last = [...results].reverse().find((r) => !r.ok && r.row.digest_id === digestId);
+        const reply = last && !last.ok ? last.outcome.reply : '';
+        await updateDigestSendState(db, digestId, ['sending'], { status: 'paused', status_reason: `Paused after ${streak} permanent failures in a row; last reply: ${reply}` });
+        permanentStreak.set(digestId, 0);
+        logger.error({ digest: digestId, streak }, 'digest paused after consecutive failures');
+      }
+      if (await finishDigestIfSettled(db, digestId, now)) {
+        plans.delete(digestId);
+        logger.info({ digest: digestId }, 'digest send finished');
+      }
+    }
+  }
+
+  async function run() {
+    while (running) {
+      let claimed = 0;
+      try {
+        claimed = await runBatch();
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'delivery batch failed');
+        await sleep(1000);
+      }
+      if (!running) break;
+      if (claimed === 0) {
+        // Idle (or every send paused): hold no SMTP connection.
+        transport?.close();
+        transport = null;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, pollMs).unref();
+        });
+        wake = null;
+      } else if (slowdownMs) {
+        await sleep(slowdownMs);
+      }
+    }
+  }
+
+  return {
+    workerId,
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    /** Looks for work now (after a trigger, a resume or a retry). */
+    kick() {
+      wake?.();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      transport?.close();
+      transport = null;
+    },
+  };
+}
+
+export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
+
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
