@@ -106,22 +106,54 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     transport ??= createMailTransport(config);
     const mailer = transport;
 
-    const results = await Promise.all(
+    // Outcomes are written every FLUSH_EVERY messages (or FLUSH_MS), not per message and not
+    // only at the end: a crash then re-sends at most the few messages since the last write.
+    const results: Result[] = [];
+    const recorder = batchedRecorder();
+    await Promise.all(
       rows.map(async (row, i) => {
         if (startAt) await sleep(startAt.getTime() + (i * 1000) / config.sendRate - Date.now());
+        let result: Result;
         try {
           const plan = await planFor(row.digest_id);
           if (!plan) throw new Error('digest not found');
           const raw = plan.template.build(personalValues(row, people.get(row.subscriber_id ?? -1)));
-          const result = await mailer.sendRaw({ from: fromAddress, to: row.email }, raw);
-          return { row, ok: true as const, response: result.response };
+          const sent = await mailer.sendRaw({ from: fromAddress, to: row.email }, raw);
+          result = { row, ok: true, response: sent.response };
         } catch (err) {
-          return { row, ok: false as const, outcome: sortFailure(err) };
+          result = { row, ok: false, outcome: sortFailure(err) };
         }
+        results.push(result);
+        recorder.add(result);
       }),
     );
-    await record(results, new Date());
+    await recorder.finish();
+    await afterBatch(results, new Date());
     return claimed.length;
+  }
+
+  /** Collects outcomes and writes them in groups, one write at a time. */
+  function batchedRecorder() {
+    let pending: Result[] = [];
+    let lastFlush = Date.now();
+    let writing: Promise<void> = Promise.resolve();
+    const flush = () => {
+      const group = pending;
+      pending = [];
+      lastFlush = Date.now();
+      writing = writing.then(() => recordOutcomes(group, new Date()));
+      return writing;
+    };
+    return {
+      add(result: Result) {
+        pending.push(result);
+        if (pending.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_MS) void flush();
+      },
+      async finish() {
+        if (pending.length) await flush();
+        await writing;
+      },
+    };
   }
 
   function personalValues(row: ClaimedDelivery, person: { id: number; name: string | null; token_nonce: string } | undefined) {
@@ -140,7 +172,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     | { row: ClaimedDelivery; ok: true; response: string }
     | { row: ClaimedDelivery; ok: false; outcome: { kind: 'temporary' | 'permanent'; reply: string } };
 
-  async function record(results: Result[], now: Date) {
+  async function recordOutcomes(results: Result[], now: Date) {
     const sent: { id: number; response: string }[] = [];
     const retry: { id: number; error: string; nextAttemptAt: Date }[] = [];
     const failed: { id: number; error: string }[] = [];
@@ -165,10 +197,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       await failDeliveries(trx, failed);
       await markSubscribersBounced(trx, bounced, now);
     });
+  }
 
+  async function afterBatch(results: Result[], now: Date) {
+    const retried = results.filter((r) => !r.ok && r.outcome.kind === 'temporary').length;
     // Temporary trouble slows the whole sender down; a clean batch lets it speed up again.
-    slowdownMs = retry.length ? Math.min(10_000, Math.max(250, slowdownMs * 2)) : Math.floor(slowdownMs / 4);
-    if (retry.length) logger.warn({ retry: retry.length, slowdownMs }, 'temporary SMTP failures; slowing down');
+    slowdownMs = retried ? Math.min(10_000, Math.max(250, slowdownMs * 2)) : Math.floor(slowdownMs / 4);
+    if (retried) logger.warn({ retried, slowdownMs }, 'temporary SMTP failures; slowing down');
 
     for (const digestId of new Set(results.map((r) => r.row.digest_id))) {
       const streak = permanentStreak.get(digestId) ?? 0;
@@ -233,5 +268,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
 }
 
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
+
+const FLUSH_EVERY = 25;
+const FLUSH_MS = 250;
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
