@@ -71,6 +71,8 @@ function splitAtPlaceholders(content: string, placeholder: RegExp): string[] {
 }
 
 const header = (name: string, value: string) => `${name}: ${value}${CRLF}`;
+/** RFC 2047 words only where the value needs them; plain ASCII stays readable. */
+const encoded = (value: string) => (/[^\x20-\x7e]/.test(value) ? mimeFuncs.encodeWords(value, 'Q', 52) : value);
 const noBreaks = (value: string) => value.replace(/[\r\n]+/g, ' ');
 
 export function compileDigestMessage(source: DigestMessageSource): MessageTemplate {
@@ -85,9 +87,9 @@ export function compileDigestMessage(source: DigestMessageSource): MessageTempla
 
   // Everything before the per-recipient headers, and everything after them, is fixed.
   const fixedHeaders =
-    header('From', mimeFuncs.encodeWords(noBreaks(source.from), 'Q', 52)) +
-    header('Subject', mimeFuncs.encodeWords(noBreaks(source.subject), 'Q', 52)) +
-    header('List-Id', mimeFuncs.encodeWords(noBreaks(source.listId), 'Q', 52)) +
+    header('From', encoded(noBreaks(source.from))) +
+    header('Subject', encoded(noBreaks(source.subject))) +
+    header('List-Id', encoded(noBreaks(source.listId))) +
     header('List-Unsubscribe-Post', 'List-Unsubscribe=One-Click') +
     header('MIME-Version', '1.0') +
     header('Content-Type', `multipart/alternative; boundary="${boundary}"`);

@@ -110,23 +110,23 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     // only at the end: a crash then re-sends at most the few messages since the last write.
     const results: Result[] = [];
     const recorder = batchedRecorder();
-    await Promise.all(
-      rows.map(async (row, i) => {
-        if (startAt) await sleep(startAt.getTime() + (i * 1000) / config.sendRate - Date.now());
-        let result: Result;
-        try {
-          const plan = await planFor(row.digest_id);
-          if (!plan) throw new Error('digest not found');
-          const raw = plan.template.build(personalValues(row, people.get(row.subscriber_id ?? -1)));
-          const sent = await mailer.sendRaw({ from: fromAddress, to: row.email }, raw);
-          result = { row, ok: true, response: sent.response };
-        } catch (err) {
-          result = { row, ok: false, outcome: sortFailure(err) };
-        }
-        results.push(result);
-        recorder.add(result);
-      }),
-    );
+    // A few messages per connection in flight: each is built just before it can go, so
+    // memory holds a handful of messages, not the whole batch.
+    await forEachConcurrently(rows, config.sendConcurrency * 2, async (row, i) => {
+      if (startAt) await sleep(startAt.getTime() + (i * 1000) / config.sendRate - Date.now());
+      let result: Result;
+      try {
+        const plan = await planFor(row.digest_id);
+        if (!plan) throw new Error('digest not found');
+        const raw = plan.template.build(personalValues(row, people.get(row.subscriber_id ?? -1)));
+        const sent = await mailer.sendRaw({ from: fromAddress, to: row.email }, raw);
+        result = { row, ok: true, response: sent.response };
+      } catch (err) {
+        result = { row, ok: false, outcome: sortFailure(err) };
+      }
+      results.push(result);
+      recorder.add(result);
+    });
     await recorder.finish();
     await afterBatch(results, new Date());
     return claimed.length;
@@ -268,6 +268,18 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
 }
 
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+async function forEachConcurrently<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index], index);
+    }
+  });
+  await Promise.all(lanes);
+}
 
 const FLUSH_EVERY = 25;
 const FLUSH_MS = 250;

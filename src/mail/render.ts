@@ -1,5 +1,4 @@
 import path from 'node:path';
-import mjml2html from 'mjml';
 import nunjucks from 'nunjucks';
 
 /**
@@ -35,6 +34,9 @@ export async function renderEmail(
   options: { strict?: boolean } = {},
 ): Promise<RenderedEmail> {
   const markup = htmlTemplates.render(`${template}.mjml`, data);
+  // Loaded on first use: MJML is large (about 55 MB resident), and a sending process that
+  // only personalises compiled digests never needs it.
+  const { default: mjml2html } = await import('mjml');
   const compiled = await mjml2html(markup, {
     validationLevel: options.strict ? 'strict' : 'soft',
     filePath: emailsDirectory,

@@ -1,0 +1,173 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { createDb, migrateLatest } from '../src/db';
+import { recipientFor, loadDigest } from '../src/digests/service';
+import { importSubscribers } from '../src/subscribers/import';
+
+/**
+ * End-to-end digest sending. Creates N confirmed subscribers (default 20,000), starts an
+ * SMTP sink in its own process and Masthead as `npm start` runs it, triggers a digest of
+ * 10 articles through the HTTP API and waits for the end. Then the reference: plain
+ * Nodemailer sending the same personalised messages to the same sink over the same number
+ * of connections, building each message itself. Prints both rates, their ratio, the
+ * trigger's answer time and the sending process's peak RSS.
+ */
+const root = path.join(import.meta.dirname, '..');
+const ADMIN = 'bench-admin-token-0123456789';
+const SECRET = 'bench-secret-0123456789abcdef';
+const CONCURRENCY = Number(process.env.SEND_CONCURRENCY || 4);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function ask<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as T));
+    child.send({ type });
+  });
+}
+
+async function startSink() {
+  const child = fork(path.join(root, 'bench/smtp-sink.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
+  return { child, url: `smtp://127.0.0.1:${port}`, count: () => ask<{ messages: number }>(child, 'count').then((m) => m.messages), reset: () => ask(child, 'reset') };
+}
+
+const peakRssMb = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+};
+
+async function api(base: string, method: string, route: string, body?: unknown) {
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (response.status >= 300) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+export async function benchSend(n = 20_000) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'masthead-bench-send-'));
+  const baseUrl = process.env.BENCH_DATABASE_URL || null;
+  const schema = `bench_send_${process.pid}`;
+  let databaseUrl: string | null = null;
+  if (baseUrl) {
+    const admin = createDb({ databaseUrl: baseUrl, dataDir });
+    await admin.raw(`create schema if not exists ${schema}`);
+    await admin.destroy();
+    const url = new URL(baseUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    databaseUrl = url.toString();
+  }
+  const db = createDb({ databaseUrl: baseUrl, dataDir, searchPath: baseUrl ? schema : undefined });
+  await migrateLatest(db);
+  const rows = Array.from({ length: n }, (_, i) => ({ line: i + 2, email: `reader${i}@bench.example`, name: `Reader ${i}`, topics: 'finance' }));
+  await importSubscribers(db, rows, { status: 'confirmed', consentNote: 'benchmark' });
+
+  const sink = await startSink();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      SMTP_URL: sink.url,
+      SEND_CONCURRENCY: String(CONCURRENCY),
+      ADMIN_TOKEN: ADMIN,
+      SECRET,
+      BASE_URL: 'https://news.bench.example',
+      LOG_LEVEL: 'error',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) => server.stdout!.on('data', (chunk) => String(chunk).includes('listening') && resolve()));
+
+  try {
+    for (let i = 0; i < 10; i++) {
+      await api(base, 'POST', '/api/admin/articles', {
+        title: `Bench story ${i + 1}: what the week's rate decisions mean for lenders`,
+        url: `https://news.bench.example/finance/bench-${i + 1}`,
+        summary: 'Central banks held their nerve, lenders repriced fixed deals and savers finally saw returns beat inflation. Here is what changed and why it matters.',
+        topic: 'finance',
+        publishedAt: new Date(Date.now() - i * 60_000).toISOString(),
+        imageUrl: i === 0 ? 'https://news.bench.example/images/lead.jpg' : undefined,
+        author: 'Bench Desk',
+      });
+    }
+
+    const triggerStart = performance.now();
+    const digest = await api(base, 'POST', '/api/admin/digests', { topic: 'finance', limit: 10 });
+    const triggerMs = performance.now() - triggerStart;
+    let status;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await api(base, 'GET', `/api/admin/digests/${digest.id}`);
+    } while (status.status === 'sending');
+    const seconds = (performance.now() - triggerStart) / 1000;
+    const received = await sink.count();
+    const rss = peakRssMb(server.pid!);
+    if (status.counts.sent !== n || received !== n) throw new Error(`expected ${n} messages, sent ${status.counts.sent}, sink got ${received}`);
+    const ours = n / seconds;
+
+    // The reference: plain Nodemailer, same messages, same sink, same connections.
+    await sink.reset();
+    const stored = (await loadDigest(db, digest.id))!;
+    const people = await db('subscribers').select('id', 'email', 'name', 'token_nonce').orderBy('id');
+    const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: CONCURRENCY, maxMessages: Infinity } as never);
+    const config = { baseUrl: 'https://news.bench.example', secret: SECRET, orgName: 'The Finance Ledger', postalAddress: 'Bench' };
+    const referenceStart = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY * 4 }, async () => {
+        while (next < people.length) {
+          const person = people[next++];
+          const recipient = recipientFor({ config }, person);
+          const { html, text } = stored.personalise(recipient);
+          await transport.sendMail({
+            from: 'Masthead <newsletter@localhost>',
+            to: person.email,
+            subject: stored.subject,
+            html,
+            text,
+            list: { unsubscribe: { url: recipient.unsubscribeUrl }, id: { url: 'finance.newsletter.localhost', comment: 'Finance' } },
+            headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+          });
+        }
+      }),
+    );
+    const referenceSeconds = (performance.now() - referenceStart) / 1000;
+    transport.close();
+    const reference = n / referenceSeconds;
+
+    console.log(
+      `send: ${n} recipients on ${baseUrl ? 'PostgreSQL' : 'SQLite'}, SEND_CONCURRENCY=${CONCURRENCY}: ` +
+        `Masthead ${Math.round(ours)} msg/s end to end (${seconds.toFixed(1)} s), ` +
+        `plain Nodemailer ${Math.round(reference)} msg/s (${referenceSeconds.toFixed(1)} s), ratio ${(ours / reference).toFixed(2)}x; ` +
+        `trigger answered in ${Math.round(triggerMs)} ms; sending process peak RSS ${rss} MB`,
+    );
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    sink.child.disconnect();
+    if (baseUrl) await db.raw(`drop schema ${schema} cascade`);
+    await db.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
