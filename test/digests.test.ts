@@ -25,6 +25,9 @@ interface ArticleView {
   imageUrl: string | null;
 }
 
+/** Numeric references back to characters: the digest's HTML writes everything beyond ASCII as one. */
+const decoded = (html: string) => html.replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)));
+
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 describeEachEngine('digests', (engine) => {
@@ -124,8 +127,9 @@ describeEachEngine('digests', (engine) => {
     assert.match(html, /alt="&lt;script&gt;alert\(&quot;pwned&quot;\)/, 'the lead image has the headline as alt text');
     assert.match(html, /Call for entries/);
     assert.ok(html.includes(`href="${TEST_BASE_URL}/awards/${programme.slug}"`), 'links to the open programme');
-    assert.ok(html.includes('Fintech Pioneers 2027 — Call for Entries'));
-    assert.match(html, /Tuesday,? 30 March 2027, 23:59 GMT-4/, 'the deadline in the programme’s time zone');
+    assert.ok(decoded(html).includes('Fintech Pioneers 2027 — Call for Entries'));
+    assert.match(decoded(html), /Tuesday,? 30 March 2027, 23:59 GMT-4/, 'the deadline in the programme’s time zone');
+    assert.match(html, /^[\x00-\x7f]*$/, 'the HTML is 7-bit: anything else is a numeric reference');
     assert.ok(html.includes(`href="${TEST_BASE_URL}/newsletter/unsubscribe?token=preview"`));
     assert.ok(html.includes(`href="${TEST_BASE_URL}/newsletter/preferences?token=preview"`));
     assert.match(html, />View in browser</);
@@ -166,6 +170,9 @@ describeEachEngine('digests', (engine) => {
     assert.ok(!forAlice.html.includes(eveLinks.unsubscribeUrl));
     assert.match(forAlice.html, /Hello Alice,/);
     assert.match(forEve.html, /Hello &lt;b&gt;Eve&lt;\/b&gt; &amp; co,/, 'a name is escaped in the HTML');
+    const josé = digest.rendered.personalise({ ...aliceLinks, name: 'José Núñez' });
+    assert.match(josé.html, /Hello Jos&#233; N&#250;&#241;ez,/, 'and kept 7-bit like the rest');
+    assert.match(josé.text, /Hello José Núñez,/);
     assert.match(forEve.text, /Hello <b>Eve<\/b> & co,/, 'and plain in the text');
 
     const neutral = (part: string, who: typeof aliceLinks, name: string) =>

@@ -42,8 +42,8 @@ describeEachEngine('HTTP foundation', (engine) => {
   it('answers an unexpected failure with a plain 500 that shows no SQL, stack or path', async () => {
     const failing = await startTestApp(engine);
     try {
-      await failing.db.schema.dropTable('subscriber_topics');
-      await failing.db.schema.dropTable('topics');
+      // Renamed rather than dropped: articles, feeds and digests hold foreign keys to it.
+      await failing.db.schema.renameTable('topics', 'topics_gone');
       const page = await request(failing.app).get('/newsletter');
       assert.equal(page.status, 500);
       assert.match(page.text, /Something went wrong/);
