@@ -39,7 +39,7 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: true,
   // Atom text constructs come raw, so their type (text, html, xhtml) decides how to read them.
-  stopNodes: ['feed.entry.summary', 'feed.entry.content'],
+  stopNodes: ['feed.entry.title', 'feed.entry.summary', 'feed.entry.content'],
   isArray: (name) => ['item', 'entry', 'category', 'link', 'enclosure', 'thumbnail', 'content', 'group'].includes(name),
 });
 
@@ -96,7 +96,7 @@ function atomEntry(entry: Node): FeedItem {
   return {
     guid: optionalLine(textOf(entry.id)),
     url: optionalLine(String(alternate?.['@_href'] ?? '')),
-    title: attr(entry.title, 'type') === 'text' ? cleanLine(textOf(entry.title)) : feedText(textOf(entry.title)),
+    title: atomText(entry.title),
     summary: summary || content,
     fullText: content.length > summary.length ? content : summary,
     publishedAt: dateOf(entry.published) ?? dateOf(entry.updated),

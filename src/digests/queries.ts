@@ -61,7 +61,3 @@ export function insertDigestArticles(db: Conn, digestId: string, articleIds: num
 export function findDigestById(db: Conn, id: string): Promise<DigestRow | undefined> {
   return db('digests').where({ id }).first();
 }
-
-export function listDigestArticleIds(db: Conn, digestId: string): Promise<number[]> {
-  return db('digest_articles').where({ digest_id: digestId }).orderBy('position').pluck('article_id');
-}
