@@ -81,7 +81,8 @@ export async function benchSend(n = 20_000) {
   const sink = await startSink();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'src/server.ts'], {
+  // As `npm start` runs it (BENCH_PROFILE=dir also writes a CPU profile there).
+  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), 'src/cli/start.mjs', 'server'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,

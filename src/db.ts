@@ -1,14 +1,34 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import knex, { type Knex } from 'knex';
+import { paths } from './paths';
+
+/**
+ * The migrations in migrations/ (TypeScript, run through tsx) or their build in
+ * dist/migrations (JavaScript). Each is recorded under its name without the extension, so
+ * a database migrated from either stays in step with the other.
+ */
+class MigrationFiles implements Knex.MigrationSource<string> {
+  async getMigrations() {
+    const files = await readdir(paths.migrations);
+    return files.filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
+  }
+  getMigrationName(file: string) {
+    return file.replace(/\.(ts|js)$/, '');
+  }
+  getMigration(file: string) {
+    return import(pathToFileURL(path.join(paths.migrations, file)).href);
+  }
+}
 
 export type Db = Knex;
 
-export const migrationsDirectory = path.join(import.meta.dirname, '..', 'migrations');
 
 /** Connection settings for either engine; shared by the server, the CLI and knexfile.ts. */
 export function knexConfig(options: { databaseUrl: string | null; dataDir: string; searchPath?: string }): Knex.Config {
-  const migrations = { directory: migrationsDirectory, loadExtensions: ['.ts'], tableName: 'knex_migrations' };
+  const migrations = { migrationSource: new MigrationFiles(), tableName: 'knex_migrations' };
   if (options.databaseUrl) {
     return {
       client: 'pg',
@@ -39,7 +59,25 @@ export function knexConfig(options: { databaseUrl: string | null; dataDir: strin
 }
 
 export function createDb(options: Parameters<typeof knexConfig>[0]): Db {
-  return knex(knexConfig(options));
+  const db = knex(knexConfig(options));
+  if (!options.databaseUrl) beginImmediately(db);
+  return db;
+}
+
+/**
+ * SQLite transactions start as BEGIN IMMEDIATE, taking the write lock up front. A deferred
+ * BEGIN that reads and then writes fails at once with SQLITE_BUSY when another process
+ * (a worker on the same file) wrote in between; IMMEDIATE waits its turn (busy_timeout).
+ */
+function beginImmediately(db: Db) {
+  type Trx = { begin: (conn: unknown) => unknown; query: (conn: unknown, sql: string) => unknown };
+  const client = db.client as { transaction: (...args: unknown[]) => Trx };
+  const open = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const trx = open(...args);
+    trx.begin = (conn) => trx.query(conn, 'BEGIN IMMEDIATE;');
+    return trx;
+  };
 }
 
 export async function migrateLatest(db: Db): Promise<void> {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, afterEach, before, it } from 'node:test';
+// @ts-expect-error: the build script is plain JavaScript, run by node without a build of its own.
+import { build } from '../src/cli/build.mjs';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine, type Engine } from './helpers/engines';
 import { addArticles, addConfirmedSubscribers, waitForDigest } from './helpers/sending';
@@ -10,7 +12,8 @@ const root = path.join(import.meta.dirname, '..');
 
 /** A `npm run worker` process on the test's database, sending to the test's SMTP server. */
 function startWorker(t: TestApp, env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/worker.ts'], {
+  // What `npm run worker` runs.
+  const child = spawn(process.execPath, ['src/cli/start.mjs', 'cli/worker'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -46,6 +49,7 @@ function suite(engine: Engine) {
   let t: TestApp;
   const children: ChildProcess[] = [];
   before(async () => {
+    await build(); // once, so the workers started below never race to build dist/
     t = await startTestApp(engine);
     // Only the worker processes send in these tests.
     await t.workers.delivery.stop();

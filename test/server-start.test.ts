@@ -40,7 +40,8 @@ describe('the server started as `npm start` does, with no configuration', () => 
   it('serves the signup form, writes the confirmation email to the outbox, logs no personal data and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port) };
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Exactly what `npm start` runs: build dist/ if needed, then the built server.
+    child = spawn(process.execPath, ['src/cli/start.mjs', 'server'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
     const base = `http://localhost:${port}`;

@@ -93,9 +93,9 @@ export async function triggerDigest(deps: SendDeps, input: DigestTrigger, key: s
         if (input.testRecipients) await insertTestDeliveries(trx, digest.id, [...new Set(input.testRecipients)], now);
         else await snapshotRecipients(trx, digest.id, digest.topicId, now);
         const recipients = await countRecipients(trx, digest.id);
-        await trx('digests')
-          .where({ id: digest.id })
-          .update(recipients ? { status: 'sending', started_at: now, recipients } : { status: 'sent', started_at: now, finished_at: now, recipients: 0 });
+        // Nobody to send to: keep the articles for a digest someone will receive.
+        if (!recipients) throw conflict('No confirmed subscriber receives this topic yet.', 'no_recipients');
+        await trx('digests').where({ id: digest.id }).update({ status: 'sending', started_at: now, recipients });
         if (key) await trx('digest_requests').where({ idempotency_key: key }).update({ digest_id: digest.id });
       },
     );

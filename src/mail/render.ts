@@ -1,12 +1,12 @@
-import path from 'node:path';
 import nunjucks from 'nunjucks';
+import { paths } from '../paths';
 
 /**
  * Turns a template in emails/ into the two parts of a message. Nunjucks fills the data in
  * (HTML-escaped for the MJML, raw for the text), then MJML compiles the markup.
  * Knows nothing of any feature: callers pass the data their template needs.
  */
-export const emailsDirectory = path.join(import.meta.dirname, '..', '..', 'emails');
+export const emailsDirectory = paths.emails;
 
 const htmlTemplates = new nunjucks.Environment(new nunjucks.FileSystemLoader(emailsDirectory), {
   autoescape: true,

@@ -4,9 +4,10 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import nunjucks from 'nunjucks';
 import type { Config } from '../config';
+import { paths } from '../paths';
 
-const sourceRoot = path.join(import.meta.dirname, '..');
-const staticDirectory = path.join(import.meta.dirname, 'static');
+const sourceRoot = paths.source;
+const staticDirectory = paths.static;
 
 /**
  * Server-rendered pages: Nunjucks with autoescaping, templates named by their path under
