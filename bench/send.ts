@@ -82,10 +82,11 @@ export async function benchSend(n = 20_000) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // As `npm start` runs it (BENCH_PROFILE=dir also writes a CPU profile there).
-  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), 'src/cli/start.mjs', 'server'], {
+  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--max-semi-space-size=4', 'src/cli/start.mjs', 'server'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
+      ...(process.env.SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS } : {}),
       PORT: String(port),
       DATA_DIR: dataDir,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

@@ -32,7 +32,8 @@ export interface DigestMessageSource {
 }
 
 export interface MessageTemplate {
-  build(values: PersonalValues): string;
+  /** The whole message as bytes (it is 7-bit ASCII), ready for the socket. */
+  build(values: PersonalValues): Buffer;
 }
 
 const CRLF = '\r\n';
@@ -97,28 +98,36 @@ export function compileDigestMessage(source: DigestMessageSource): MessageTempla
   const htmlHead = `${CRLF}--${boundary}${CRLF}Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: 7bit${CRLF}${CRLF}`;
   const tail = `${CRLF}--${boundary}--${CRLF}`;
 
-  const fill = (pieces: string[], encode: (value: string) => string, slots: Record<string, string>) => {
-    let out = pieces[0];
-    for (let i = 1; i < pieces.length; i += 2) out += encode(slots[pieces[i]] ?? '') + pieces[i + 1];
-    return out;
-  };
+  // The fixed parts become bytes once; per recipient only the few personal bytes are made,
+  // and one Buffer.concat copies the message together (no per-character work, no re-encoding).
+  const bytes = (value: string) => Buffer.from(value, 'latin1');
+  const textBytes = textPieces.map((piece, i) => (i % 2 === 1 ? piece : bytes(piece)));
+  const htmlBytes = htmlPieces.map((piece, i) => (i % 2 === 1 ? piece : bytes(piece)));
+  const fixedBytes = bytes(fixedHeaders + textHead);
+  const htmlHeadBytes = bytes(htmlHead);
+  const tailBytes = bytes(tail);
   const encodeTextValue = (value: string) => qp.encode(noBreaks(value));
   const encodeHtmlValue = (value: string) => asciiHtml(escapeHtml(noBreaks(value)));
 
+  function fill(out: Buffer[], pieces: (string | Buffer)[], encode: (value: string) => string, slots: Record<string, string>) {
+    out.push(pieces[0] as Buffer);
+    for (let i = 1; i < pieces.length; i += 2) out.push(bytes(encode(slots[pieces[i] as string] ?? '')), pieces[i + 1] as Buffer);
+  }
+
   return {
     build(values) {
-      return (
+      const personal =
         header('To', noBreaks(values.to)) +
         header('Date', new Date().toUTCString().replace('GMT', '+0000')) +
         header('Message-ID', `<${noBreaks(values.messageId)}>`) +
-        header('List-Unsubscribe', `<${noBreaks(values.unsubscribeUrl)}>`) +
-        fixedHeaders +
-        textHead +
-        fill(textPieces, encodeTextValue, values.slots) +
-        htmlHead +
-        fill(htmlPieces, encodeHtmlValue, values.slots) +
-        tail
-      );
+        header('List-Unsubscribe', `<${noBreaks(values.unsubscribeUrl)}>`);
+      // An internationalised address is the one part that may not be ASCII.
+      const out: Buffer[] = [/[^\x00-\x7f]/.test(personal) ? Buffer.from(personal, 'utf8') : bytes(personal), fixedBytes];
+      fill(out, textBytes, encodeTextValue, values.slots);
+      out.push(htmlHeadBytes);
+      fill(out, htmlBytes, encodeHtmlValue, values.slots);
+      out.push(tailBytes);
+      return Buffer.concat(out);
     },
   };
 }

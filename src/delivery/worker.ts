@@ -118,8 +118,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       try {
         const plan = await planFor(row.digest_id);
         if (!plan) throw new Error('digest not found');
-        const raw = plan.template.build(personalValues(row, people.get(row.subscriber_id ?? -1)));
-        const sent = await mailer.sendRaw({ from: fromAddress, to: row.email }, raw);
+        const values = personalValues(row, people.get(row.subscriber_id ?? -1));
+        const sent = await mailer.sendRaw({ from: fromAddress, to: row.email }, plan.template.build(values), `<${values.messageId}>`);
         result = { row, ok: true, response: sent.response };
       } catch (err) {
         result = { row, ok: false, outcome: sortFailure(err) };

@@ -26,7 +26,7 @@ export interface SendResult {
 export interface MailTransport {
   send(message: OutgoingMessage): Promise<SendResult>;
   /** Sends a message that is already a whole MIME document (bulk mail builds its own). */
-  sendRaw(envelope: { from: string; to: string }, raw: string): Promise<SendResult>;
+  sendRaw(envelope: { from: string; to: string }, raw: string | Buffer, messageId?: string): Promise<SendResult>;
   close(): void;
 }
 
@@ -44,8 +44,9 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' |
         const info = await transport.sendMail({ from: config.mailFrom, ...message });
         return { messageId: info.messageId, response: String(info.response ?? '') };
       },
-      async sendRaw(envelope, raw) {
-        const info = await transport.sendMail({ envelope, raw });
+      async sendRaw(envelope, raw, messageId) {
+        // The message carries its own Message-ID; naming it here spares Nodemailer making one.
+        const info = await transport.sendMail({ envelope, raw, messageId });
         return { messageId: info.messageId, response: String(info.response ?? '') };
       },
       close: () => transport.close(),
@@ -66,7 +67,7 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' |
   }
   return {
     send: (message) => toOutbox({ from: config.mailFrom, ...message }),
-    sendRaw: (envelope, raw) => toOutbox({ envelope, raw }),
+    sendRaw: (envelope, raw, messageId) => toOutbox({ envelope, raw, messageId }),
     close: () => transport.close(),
   };
 }
