@@ -25,6 +25,9 @@ describeEachEngine('HTTP foundation', (engine) => {
     assert.equal(home.headers['x-powered-by'], undefined);
     assert.match(home.text, /<a class="skip-link" href="#main">/);
     assert.match(home.text, /action="\/newsletter\/subscribe"/);
+    await t.admin('post', '/api/admin/articles').send({ title: 'Home page <b>story</b>', url: 'https://news.example/home-story', summary: 'Shown on the home page.', topic: 'banking', publishedAt: new Date().toISOString() }).expect(201);
+    const withArticle = await request(t.app).get('/').expect(200);
+    assert.match(withArticle.text, /<a href="https:\/\/news.example\/home-story">Home page &lt;b&gt;story&lt;\/b&gt;<\/a>/, 'the latest articles are listed, escaped');
     const href = /<link rel="stylesheet" href="([^"]+)"/.exec(home.text)![1];
     const css = await request(t.app).get(href).expect(200);
     assert.match(css.headers['cache-control'], /max-age=31536000/);
