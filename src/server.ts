@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { createDb, migrateLatest } from './db';
 import { loadDemoContent } from './demo';
 import { createLogger } from './logger';
+import { warmUpMjml } from './mail/render';
 import { createWorkers } from './workers';
 
 /** Starts Masthead: config → database (migrated) → workers → app → listen. The only file that opens a port. */
@@ -36,6 +37,7 @@ async function main() {
     console.log(`Database: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);
     console.log(`Mail: ${config.smtpUrl ? 'SMTP' : `written as .eml files to ${config.dataDir}/outbox`}`);
     if (config.generatedSecretFiles.adminToken) console.log(`Admin token: in ${config.generatedSecretFiles.adminToken}`);
+    void warmUpMjml();
   });
 
   // SIGTERM: stop accepting, let in-flight requests finish, stop the workers, close the database.

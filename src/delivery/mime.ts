@@ -32,8 +32,13 @@ export interface DigestMessageSource {
 }
 
 export interface MessageTemplate {
-  /** The whole message as bytes (it is 7-bit ASCII), ready for the socket. */
-  build(values: PersonalValues): Buffer;
+  /**
+   * The whole message as bytes (7-bit ASCII), ready for the socket. Written into `scratch`
+   * when it is large enough (the result is then a view of it, valid until the next build
+   * into the same scratch), so a sender that reuses one scratch per lane allocates nothing
+   * per message but the few personal bytes.
+   */
+  build(values: PersonalValues, scratch?: Buffer): Buffer;
 }
 
 const CRLF = '\r\n';
@@ -71,6 +76,10 @@ function splitAtPlaceholders(content: string, placeholder: RegExp): string[] {
   return content.split(global);
 }
 
+/** One less than quoted-printable's 76, leaving room for the soft break's "=". */
+const QP_LINE = 75;
+const SOFT_BREAK = `=${CRLF}`;
+
 const header = (name: string, value: string) => `${name}: ${value}${CRLF}`;
 /** RFC 2047 words only where the value needs them; plain ASCII stays readable. */
 const encoded = (value: string) => (/[^\x20-\x7e]/.test(value) ? mimeFuncs.encodeWords(value, 'Q', 52) : value);
@@ -82,9 +91,18 @@ export function compileDigestMessage(source: DigestMessageSource): MessageTempla
   const htmlPieces = splitAtPlaceholders(source.html, source.placeholder).map((piece, i) =>
     i % 2 === 1 ? piece : shortLines(asciiHtml(piece)),
   );
-  const textPieces = splitAtPlaceholders(source.text.replace(/\r?\n/g, CRLF), source.placeholder).map((piece, i) =>
-    i % 2 === 1 ? piece : qp.wrap(qp.encode(piece), 76),
-  );
+  // Quoted-printable lines stay within 76 characters (RFC 2045) where a personal value is
+  // spliced in mid-line too: each fixed piece is wrapped at 75 and meets a slot through a
+  // soft break ("=" at the end of a line, which decodes to nothing), and each value is
+  // wrapped the same way when it is encoded.
+  const textParts = splitAtPlaceholders(source.text.replace(/\r?\n/g, CRLF), source.placeholder);
+  const textPieces = textParts.map((piece, i) => {
+    if (i % 2 === 1) return piece;
+    let encodedPiece = qp.wrap(qp.encode(piece), QP_LINE);
+    if (i > 0 && !encodedPiece.startsWith(CRLF)) encodedPiece = SOFT_BREAK + encodedPiece;
+    if (i < textParts.length - 1 && !encodedPiece.endsWith(CRLF)) encodedPiece += SOFT_BREAK;
+    return encodedPiece;
+  });
 
   // Everything before the per-recipient headers, and everything after them, is fixed.
   const fixedHeaders =
@@ -106,7 +124,7 @@ export function compileDigestMessage(source: DigestMessageSource): MessageTempla
   const fixedBytes = bytes(fixedHeaders + textHead);
   const htmlHeadBytes = bytes(htmlHead);
   const tailBytes = bytes(tail);
-  const encodeTextValue = (value: string) => qp.encode(noBreaks(value));
+  const encodeTextValue = (value: string) => qp.wrap(qp.encode(noBreaks(value)), QP_LINE);
   const encodeHtmlValue = (value: string) => asciiHtml(escapeHtml(noBreaks(value)));
 
   function fill(out: Buffer[], pieces: (string | Buffer)[], encode: (value: string) => string, slots: Record<string, string>) {
@@ -115,7 +133,7 @@ export function compileDigestMessage(source: DigestMessageSource): MessageTempla
   }
 
   return {
-    build(values) {
+    build(values, scratch) {
       const personal =
         header('To', noBreaks(values.to)) +
         header('Date', new Date().toUTCString().replace('GMT', '+0000')) +
@@ -127,7 +145,12 @@ export function compileDigestMessage(source: DigestMessageSource): MessageTempla
       out.push(htmlHeadBytes);
       fill(out, htmlBytes, encodeHtmlValue, values.slots);
       out.push(tailBytes);
-      return Buffer.concat(out);
+      let length = 0;
+      for (const chunk of out) length += chunk.length;
+      if (!scratch || scratch.length < length) return Buffer.concat(out, length);
+      let offset = 0;
+      for (const chunk of out) offset += chunk.copy(scratch, offset);
+      return scratch.subarray(0, length);
     },
   };
 }

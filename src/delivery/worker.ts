@@ -62,6 +62,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
 
   let transport: MailTransport | null = null;
   const plans = new Map<string, DigestPlan>();
+  const scratch: Buffer[] = [];
   const permanentStreak = new Map<string, number>();
   let slowdownMs = 0;
   let running = false;
@@ -112,14 +113,16 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     const recorder = batchedRecorder();
     // A few messages per connection in flight: each is built just before it can go, so
     // memory holds a handful of messages, not the whole batch.
-    await forEachConcurrently(rows, config.sendConcurrency * 2, async (row, i) => {
+    await forEachConcurrently(rows, config.sendConcurrency * 2, async (row, i, lane) => {
       if (startAt) await sleep(startAt.getTime() + (i * 1000) / config.sendRate - Date.now());
       let result: Result;
       try {
         const plan = await planFor(row.digest_id);
         if (!plan) throw new Error('digest not found');
         const values = personalValues(row, people.get(row.subscriber_id ?? -1));
-        const sent = await mailer.sendRaw({ from: fromAddress, to: row.email }, plan.template.build(values), `<${values.messageId}>`);
+        // Each lane reuses one buffer: Nodemailer has written it out by the time the send resolves.
+        const message = plan.template.build(values, (scratch[lane] ??= Buffer.allocUnsafe(256 * 1024)));
+        const sent = await mailer.sendRaw({ from: fromAddress, to: row.email }, message, `<${values.messageId}>`);
         result = { row, ok: true, response: sent.response };
       } catch (err) {
         result = { row, ok: false, outcome: sortFailure(err) };
@@ -270,12 +273,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
 export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
 
 /** Runs `work` over `items` with at most `limit` at a time. */
-async function forEachConcurrently<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>) {
+async function forEachConcurrently<T>(items: T[], limit: number, work: (item: T, index: number, lane: number) => Promise<void>) {
   let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async (_, lane) => {
     while (next < items.length) {
       const index = next++;
-      await work(items[index], index);
+      await work(items[index], index, lane);
     }
   });
   await Promise.all(lanes);

@@ -28,15 +28,26 @@ export interface RenderedEmail {
 
 export class EmailTemplateError extends Error {}
 
+// Loaded on first use: MJML is large (about 50 MB resident and half a second to load), and
+// a worker that only personalises compiled digests never needs it. The HTTP server loads it
+// in the background after it starts (warmUpMjml), so no request waits for it.
+const loadMjml = () => import('mjml');
+export const warmUpMjml = () => loadMjml().then(() => undefined);
+
+/**
+ * MJML's output, tidied where no client renders a difference: the indentation it leaves at
+ * line ends goes (bytes every recipient downloads), the doctype is written as pages write it.
+ */
+const tidy = (html: string) => html.replace(/[ \t]+$/gm, '').replace(/^<!doctype html>/i, '<!DOCTYPE html>');
+
 export async function renderEmail(
   template: string,
-  data: Record<string, unknown> & { subject: string; org: Organisation },
+  /** `title` names the HTML document (a web view's tab); the subject when absent. */
+  data: Record<string, unknown> & { subject: string; title?: string; org: Organisation },
   options: { strict?: boolean } = {},
 ): Promise<RenderedEmail> {
   const markup = htmlTemplates.render(`${template}.mjml`, data);
-  // Loaded on first use: MJML is large (about 55 MB resident), and a sending process that
-  // only personalises compiled digests never needs it.
-  const { default: mjml2html } = await import('mjml');
+  const { default: mjml2html } = await loadMjml();
   const compiled = await mjml2html(markup, {
     validationLevel: options.strict ? 'strict' : 'soft',
     filePath: emailsDirectory,
@@ -45,5 +56,5 @@ export async function renderEmail(
     throw new EmailTemplateError(compiled.errors.map((e) => e.formattedMessage).join('; '));
   }
   const text = textTemplates.render(`${template}.txt`, data).replace(/\n{3,}/g, '\n\n').trim() + '\n';
-  return { html: compiled.html, text };
+  return { html: tidy(compiled.html), text };
 }
