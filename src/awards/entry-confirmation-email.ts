@@ -21,7 +21,6 @@ export function entryConfirmationEmailHandler(deps: { db: Db; config: Config }):
     const country = COUNTRIES.find((c) => c.code === entry.country)?.name ?? entry.country;
     const { html, text } = await renderEmail('entry-confirmation', {
       subject,
-      preheader: `Your reference is ${entry.reference}.`,
       org: { name: deps.config.orgName, postalAddress: deps.config.postalAddress },
       entry,
       programme,

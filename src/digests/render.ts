@@ -82,7 +82,7 @@ export async function renderDigest(content: DigestContent, options: { strict?: b
     'digest',
     {
       subject,
-      preheader: excerpt(lead.summary, 140),
+      title: `${content.topic.name} digest, ${formatDay(content.date)} · ${content.org.name}`,
       org: content.org,
       topic: content.topic,
       dateLabel: formatDay(content.date),

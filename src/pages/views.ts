@@ -14,9 +14,23 @@ const staticDirectory = paths.static;
  * src/ (`subscribers/views/signup.njk`), one layout in pages/templates. The stylesheet is
  * served with a year-long cache life under a URL that changes when its content does.
  */
+/** Plain text as HTML paragraphs: a blank line starts a new one, a single newline is a <br>; escaped. */
+export function paragraphs(text: unknown): nunjucks.runtime.SafeString {
+  const escape = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  const html = String(text ?? '')
+    .split(/\r?\n\s*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => `<p>${escape(p).replace(/\r?\n/g, '<br>\n')}</p>`)
+    .join('\n');
+  return new nunjucks.runtime.SafeString(html);
+}
+
 export function installViews(app: Express, config: Pick<Config, 'orgName' | 'postalAddress'>) {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(sourceRoot, { noCache: false }), {
     autoescape: true,
+    // A line that holds only a {% tag %} renders as an empty line, not as stray indentation.
+    lstripBlocks: true,
   });
   env.express(app);
   app.set('view engine', 'njk');
@@ -26,6 +40,7 @@ export function installViews(app: Express, config: Pick<Config, 'orgName' | 'pos
   env.addGlobal('stylesheetUrl', `/static/style.css?v=${version}`);
   env.addGlobal('org', { name: config.orgName, postalAddress: config.postalAddress });
   env.addGlobal('year', new Date().getUTCFullYear());
+  env.addFilter('paragraphs', paragraphs);
 
   app.use('/static', express.static(staticDirectory, { maxAge: '365d', immutable: true, index: false }));
 }

@@ -16,7 +16,6 @@ export function confirmationEmailHandler(deps: { db: Db; config: Config }): Mail
     const subject = `Confirm your subscription to ${deps.config.orgName}`;
     const { html, text } = await renderEmail('subscription-confirmation', {
       subject,
-      preheader: 'One click to start receiving the newsletter.',
       org: { name: deps.config.orgName, postalAddress: deps.config.postalAddress },
       name: subscriber.name,
       topics: names,

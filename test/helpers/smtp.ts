@@ -2,16 +2,23 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
+/** A message as the sink received it: parsed by mailparser, with its raw source beside it. */
+export type ReceivedMail = ParsedMail & {
+  /** The exact bytes of the DATA command (dot-unstuffed), as a mail filter or DKIM verifier reads them. */
+  raw: Buffer;
+};
+
 /**
  * A real SMTP server on 127.0.0.1 (port 0) that keeps every message it accepts, parsed
- * with mailparser, so tests read mail exactly as a mail client would.
+ * with mailparser, so tests read mail exactly as a mail client would, and raw, so tests can
+ * hand it to the judges mailbox providers use (spam filters, DKIM verifiers).
  */
 export interface SmtpSink {
   url: string;
-  messages: ParsedMail[];
+  messages: ReceivedMail[];
   /** Waits until `count` messages match, or fails after timeoutMs. */
-  waitFor(predicate: (m: ParsedMail) => boolean, count?: number, timeoutMs?: number): Promise<ParsedMail[]>;
-  to(address: string): ParsedMail[];
+  waitFor(predicate: (m: ParsedMail) => boolean, count?: number, timeoutMs?: number): Promise<ReceivedMail[]>;
+  to(address: string): ReceivedMail[];
   /** Answers RCPT TO with an SMTP error when this returns one (e.g. 421 or 550), for failure tests. */
   rejectWith(rule: RejectRule | null): void;
   /**
@@ -28,7 +35,7 @@ export interface SmtpSink {
 export type RejectRule = (recipient: string, attempt: number) => { code: number; message: string } | null;
 
 export async function startSmtpSink(): Promise<SmtpSink> {
-  const messages: ParsedMail[] = [];
+  const messages: ReceivedMail[] = [];
   let rule: RejectRule | null = null;
   let attempts = 0;
   let isDown = false;
@@ -53,12 +60,18 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       callback(err);
     },
     onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          messages.push(parsed);
-          callback();
-        })
-        .catch(callback);
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', callback);
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        simpleParser(raw)
+          .then((parsed) => {
+            messages.push(Object.assign(parsed, { raw }));
+            callback();
+          })
+          .catch(callback);
+      });
     },
   });
   // A client that dies mid-session (a killed worker) resets its socket; that is expected here.

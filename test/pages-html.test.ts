@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Response } from 'supertest';
+import { csrfFrom, startTestApp, type TestApp } from './helpers/app';
+import { htmlFindings, type HtmlSource } from './helpers/html-validate';
+import { linkIn, loadDemoSite, receiveEachEmail, type ReceivedEmails } from './helpers/journeys';
+
+/**
+ * html-validate (recommended rules, .htmlvalidate.mjs) on every page a person opens, each
+ * reached the way they reach it: token pages through the links in the emails the app sent.
+ * It judges output, not storage, so it runs on SQLite only.
+ */
+describe('every public page is valid HTML (html-validate)', () => {
+  let t: TestApp;
+  let site: Awaited<ReturnType<typeof loadDemoSite>>;
+  let mail: ReceivedEmails;
+  before(async () => {
+    t = await startTestApp({ name: 'sqlite' });
+    site = await loadDemoSite(t);
+    mail = await receiveEachEmail(t, site);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  async function assertValid(response: Response, status: number, source: HtmlSource = 'page') {
+    const page = `${response.status} "${/<title>([^<]*)<\/title>/.exec(response.text)?.[1]}"`;
+    assert.equal(response.status, status, `answered ${page}`);
+    assert.match(String(response.headers['content-type']), /^text\/html/);
+    assert.deepEqual(await htmlFindings(response.text, source), [], `html-validate on ${page}`);
+  }
+
+  it('home, awards, an open and a closed call for entries', async () => {
+    const agent = t.agent();
+    for (const path of ['/', '/awards', `/awards/${site.open}`, `/awards/${site.closed}`]) await assertValid(await agent.get(path), 200);
+  });
+
+  it('the entry form, empty and after a failed submit', async () => {
+    const agent = t.agent();
+    const form = await agent.get(`/awards/${site.open}/enter?category=${site.category}`);
+    await assertValid(form, 200);
+    const submissionId = /name="submissionId" value="([^"]+)"/.exec(form.text)![1];
+    const failed = await agent
+      .post(`/awards/${site.open}/entries`)
+      .field('_csrf', csrfFrom(form.text))
+      .field('submissionId', submissionId)
+      .field('organisation', 'Half Done Ltd')
+      .field('website', 'not a website');
+    await assertValid(failed, 422);
+    assert.match(failed.text, /There is a problem/);
+  });
+
+  it('the receipt, opened from the confirmation email', async () => {
+    await assertValid(await t.agent().get(linkIn(mail.entry, '/entries/')), 200);
+  });
+
+  it('the newsletter signup, its error state and "check your inbox"', async () => {
+    const agent = t.agent();
+    const signup = await agent.get('/newsletter');
+    await assertValid(signup, 200);
+    const failed = await agent.post('/newsletter/subscribe').type('form').send({ _csrf: csrfFrom(signup.text), email: 'not-an-address' });
+    await assertValid(failed, 422);
+    await assertValid(await agent.get('/newsletter/check-inbox'), 200);
+  });
+
+  it('confirm, opened from the subscription email, then the pages after it', async () => {
+    const agent = t.agent();
+    const confirmPath = linkIn(mail.subscription, '/newsletter/confirm?token=');
+    const page = await agent.get(confirmPath);
+    await assertValid(page, 200);
+    await assertValid(await agent.post(confirmPath).type('form').send({ _csrf: csrfFrom(page.text) }), 200);
+    await assertValid(await agent.get(confirmPath), 400); // a used link says so
+  });
+
+  it('preferences and unsubscribe, opened from the digest', async () => {
+    const agent = t.agent();
+    const preferencesPath = linkIn(mail.digest, '/newsletter/preferences?token=');
+    const preferences = await agent.get(preferencesPath);
+    await assertValid(preferences, 200);
+    const csrf = csrfFrom(preferences.text);
+    await assertValid(await agent.post(preferencesPath).type('form').send({ _csrf: csrf, action: 'save', topics: ['finance', 'investing'] }), 200);
+    await assertValid(await agent.post(preferencesPath).type('form').send({ _csrf: csrf, action: 'save' }), 422);
+
+    const unsubscribePath = linkIn(mail.digest, '/newsletter/unsubscribe?token=');
+    const unsubscribe = await agent.get(unsubscribePath);
+    await assertValid(unsubscribe, 200);
+    await assertValid(await agent.post(unsubscribePath).type('form').send({ _csrf: csrfFrom(unsubscribe.text) }), 200);
+  });
+
+  it('the digest web view, opened from the digest ("view in browser")', async () => {
+    await assertValid(await t.agent().get(linkIn(mail.digest, '/digests/')), 200, 'email');
+  });
+
+  it('the page for an address that leads nowhere', async () => {
+    await assertValid(await t.agent().get('/awards/no-such-programme'), 404);
+  });
+});
