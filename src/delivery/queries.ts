@@ -22,8 +22,7 @@ export interface DeliveryCounts {
 
 /**
  * Every confirmed subscriber of the topic becomes one queued row, in one set-based
- * statement (100,000 rows in well under a second); the unique (digest, email) pair keeps
- * each person once.
+ * statement; the unique (digest, subscriber) pair keeps each person once.
  */
 export async function snapshotRecipients(db: Conn, digestId: string, topicId: number, now: Date): Promise<void> {
   await db.raw(
@@ -34,6 +33,11 @@ export async function snapshotRecipients(db: Conn, digestId: string, topicId: nu
        and exists (select 1 from subscriber_topics st where st.subscriber_id = s.id and st.topic_id = ?)`,
     [digestId, now, topicId],
   );
+}
+
+/** Erasure: the person's rows go with them (deliveries keep no foreign key; see the migration). */
+export function deleteDeliveriesOfSubscriber(db: Conn, subscriberId: number) {
+  return db('deliveries').where({ subscriber_id: subscriberId }).delete();
 }
 
 export function insertTestDeliveries(db: Conn, digestId: string, emails: string[], now: Date) {

@@ -113,8 +113,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     const recorder = batchedRecorder();
     // A few messages per connection in flight: each is built just before it can go, so
     // memory holds a handful of messages, not the whole batch.
+    const halted = new Set<string>(); // digests paused during this batch: their remaining rows go back
+    const untouched: number[] = [];
     await forEachConcurrently(rows, config.sendConcurrency * 2, async (row, i, lane) => {
       if (startAt) await sleep(startAt.getTime() + (i * 1000) / config.sendRate - Date.now());
+      if (halted.has(row.digest_id)) {
+        untouched.push(row.id);
+        return;
+      }
       let result: Result;
       try {
         const plan = await planFor(row.digest_id);
@@ -129,8 +135,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       }
       results.push(result);
       recorder.add(result);
+      await watchPermanentStreak(result, halted);
     });
     await recorder.finish();
+    await releaseDeliveries(db, untouched);
     await afterBatch(results, new Date());
     return claimed.length;
   }
@@ -183,11 +191,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     for (const r of results) {
       if (r.ok) {
         sent.push({ id: r.row.id, response: r.response });
-        permanentStreak.set(r.row.digest_id, 0);
       } else if (r.outcome.kind === 'permanent') {
         failed.push({ id: r.row.id, error: r.outcome.reply });
         if (r.row.subscriber_id) bounced.push(r.row.subscriber_id);
-        permanentStreak.set(r.row.digest_id, (permanentStreak.get(r.row.digest_id) ?? 0) + 1);
       } else if (r.row.attempts >= maxAttempts) {
         failed.push({ id: r.row.id, error: `gave up after ${r.row.attempts} attempts: ${r.outcome.reply}` });
       } else {
@@ -202,6 +208,29 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     });
   }
 
+  /**
+   * Many permanent failures in a row mean the sender, not the addresses, is at fault (a
+   * blocked IP, a wrong relay): pause the digest at once, with the last reply as the reason,
+   * rather than bounce every subscriber.
+   */
+  async function watchPermanentStreak(result: Result, halted: Set<string>) {
+    const digestId = result.row.digest_id;
+    if (result.ok || result.outcome.kind !== 'permanent') {
+      if (result.ok) permanentStreak.set(digestId, 0);
+      return;
+    }
+    const streak = (permanentStreak.get(digestId) ?? 0) + 1;
+    permanentStreak.set(digestId, streak);
+    if (streak < pauseAfter || halted.has(digestId)) return;
+    halted.add(digestId);
+    permanentStreak.set(digestId, 0);
+    await updateDigestSendState(db, digestId, ['sending'], {
+      status: 'paused',
+      status_reason: `Paused after ${streak} permanent failures in a row; last reply: ${result.outcome.reply}`,
+    });
+    logger.error({ digest: digestId, streak }, 'digest paused after consecutive failures');
+  }
+
   async function afterBatch(results: Result[], now: Date) {
     const retried = results.filter((r) => !r.ok && r.outcome.kind === 'temporary').length;
     // Temporary trouble slows the whole sender down; a clean batch lets it speed up again.
@@ -209,14 +238,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     if (retried) logger.warn({ retried, slowdownMs }, 'temporary SMTP failures; slowing down');
 
     for (const digestId of new Set(results.map((r) => r.row.digest_id))) {
-      const streak = permanentStreak.get(digestId) ?? 0;
-      if (streak >= pauseAfter) {
-        const last = [...results].reverse().find((r) => !r.ok && r.row.digest_id === digestId);
-        const reply = last && !last.ok ? last.outcome.reply : '';
-        await updateDigestSendState(db, digestId, ['sending'], { status: 'paused', status_reason: `Paused after ${streak} permanent failures in a row; last reply: ${reply}` });
-        permanentStreak.set(digestId, 0);
-        logger.error({ digest: digestId, streak }, 'digest paused after consecutive failures');
-      }
       if (await finishDigestIfSettled(db, digestId, now)) {
         plans.delete(digestId);
         logger.info({ digest: digestId }, 'digest send finished');

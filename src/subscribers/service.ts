@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import { toDate } from '../db';
 import { validationFailed } from '../errors';
+import { deleteDeliveriesOfSubscriber } from '../delivery/queries';
 import { insertMailJobs } from '../mail/job-queries';
 import { DAY, signToken, verifyToken, type TokenPurpose } from '../tokens';
 import { findTopicsBySlugs, type Topic } from '../topics/queries';
@@ -187,7 +188,7 @@ export async function updateTopics(deps: SubscriberDeps, subscriber: SubscriberR
 export const topicSlugsOf = (deps: SubscriberDeps, subscriber: SubscriberRow) => listSubscriberTopicSlugs(deps.db, subscriber.id);
 
 /**
- * Erases a person: their row, topics and queued mail go (cascade); only the address's hash
+ * Erases a person: their row, topics, queued mail and digest deliveries go; only the address's hash
  * stays on the suppression list. Returns false when the address is unknown.
  */
 export async function eraseSubscriber(deps: Pick<SubscriberDeps, 'db'>, email: string): Promise<boolean> {
@@ -196,6 +197,7 @@ export async function eraseSubscriber(deps: Pick<SubscriberDeps, 'db'>, email: s
     const subscriber = await findSubscriberByEmail(trx, normalised);
     if (!subscriber) return false;
     await insertSuppression(trx, emailHash(normalised), 'erased');
+    await deleteDeliveriesOfSubscriber(trx, subscriber.id);
     await deleteSubscriber(trx, subscriber.id);
     return true;
   });
