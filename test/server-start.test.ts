@@ -87,4 +87,21 @@ describe('the server started as `npm start` does, with no configuration', () => 
     assert.equal(await exit, 0);
     child = undefined;
   });
+
+  it('refuses to start on a bad setting, with one line naming the variable', async () => {
+    for (const [name, value] of [['SEND_RATE', '-1'], ['DATABASE_URL', 'not a url'], ['PORT', 'eighty']]) {
+      const bad = spawn(process.execPath, ['src/cli/start.mjs', 'server'], {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, [name]: value },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      bad.stderr!.on('data', (chunk) => (stderr += chunk));
+      const code = await new Promise<number | null>((resolve) => bad.once('exit', resolve));
+      assert.equal(code, 1, name);
+      const lines = stderr.trim().split('\n');
+      assert.equal(lines.length, 1, stderr);
+      assert.match(lines[0], new RegExp(`^Configuration error: ${name} `));
+    }
+  });
 });
