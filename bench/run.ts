@@ -1,9 +1,19 @@
 import { benchDigestRender } from './digest-render';
 import { benchImport } from './import-subscribers';
+import { benchSend } from './send';
 
-/** `npm run bench`: every benchmark in bench/, each printing its figures. `--n N` sets the size. */
-const nIndex = process.argv.indexOf('--n');
-const n = nIndex > 0 ? Number(process.argv[nIndex + 1]) : undefined;
+/**
+ * `npm run bench`: every benchmark in bench/, each printing its figures. `--n N` sets the
+ * number of subscribers for all of them (defaults: 100,000 for import and rendering,
+ * 20,000 for the end-to-end send); `--only import|render|send` runs one.
+ */
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const n = arg('--n') ? Number(arg('--n')) : undefined;
+const only = arg('--only');
 
-await benchImport(n ?? 100_000);
-await benchDigestRender(n ?? 100_000);
+if (!only || only === 'import') await benchImport(n ?? 100_000);
+if (!only || only === 'render') await benchDigestRender(n ?? 100_000);
+if (!only || only === 'send') await benchSend(n ?? 20_000);
