@@ -25,6 +25,13 @@ interface RouteDeps extends SubscriberDeps {
   limitPublicPosts: RequestHandler;
 }
 
+const ACTION_PAGES = {
+  confirm: { title: 'Confirm your subscription', message: 'Press the button to start receiving the newsletter.', button: 'Confirm subscription' },
+  unsubscribe: { title: 'Unsubscribe', message: 'Press the button to stop receiving the newsletter at this address.', button: 'Unsubscribe' },
+};
+
+const UNSUBSCRIBED_PAGE = { title: 'You are unsubscribed', message: 'You will receive no more newsletters at this address.', resubscribe: true };
+
 const TOKEN_PAGES: Record<TokenProblem, { title: string; message: string }> = {
   invalid: { title: 'This link is not valid', message: 'The link is incomplete or has been changed. Open it again from the email, or copy the whole address.' },
   expired: { title: 'This link has expired', message: 'Links in our emails stop working after a while. Subscribe again and we will send you a fresh one.' },
@@ -83,16 +90,14 @@ export function subscriberRoutes(deps: RouteDeps): Router {
 
   const actionUrl = (req: Request) => `${req.path}?token=${encodeURIComponent(String(req.query.token ?? ''))}`;
 
-  router.get('/newsletter/confirm', csrf.provideToken, async (req, res) => {
-    const found = await resolveToken(deps, req.query.token, 'confirm');
-    if (!found.ok) return tokenProblem(res, found.problem);
-    res.render('subscribers/views/action.njk', {
-      title: 'Confirm your subscription',
-      message: 'Press the button to start receiving the newsletter.',
-      button: 'Confirm subscription',
-      action: actionUrl(req),
+  // Opening a link only shows a page with one button: link scanners act for nobody.
+  for (const purpose of ['confirm', 'unsubscribe'] as const) {
+    router.get(`/newsletter/${purpose}`, csrf.provideToken, async (req, res) => {
+      const found = await resolveToken(deps, req.query.token, purpose);
+      if (!found.ok) return tokenProblem(res, found.problem);
+      res.render('subscribers/views/action.njk', { ...ACTION_PAGES[purpose], action: actionUrl(req) });
     });
-  });
+  }
 
   router.post('/newsletter/confirm', limitPublicPosts, ...formBody(), csrf.protect, async (req, res) => {
     const result = await confirmSubscription(deps, req.query.token);
@@ -101,17 +106,6 @@ export function subscriberRoutes(deps: RouteDeps): Router {
       title: 'You are subscribed',
       message: 'Thank you. Your first digest will arrive with the next issue.',
       preferencesUrl: linkFor(deps, result.subscriber, 'preferences'),
-    });
-  });
-
-  router.get('/newsletter/unsubscribe', csrf.provideToken, async (req, res) => {
-    const found = await resolveToken(deps, req.query.token, 'unsubscribe');
-    if (!found.ok) return tokenProblem(res, found.problem);
-    res.render('subscribers/views/action.njk', {
-      title: 'Unsubscribe',
-      message: 'Press the button to stop receiving the newsletter at this address.',
-      button: 'Unsubscribe',
-      action: actionUrl(req),
     });
   });
 
@@ -124,11 +118,7 @@ export function subscriberRoutes(deps: RouteDeps): Router {
     async (req, res) => {
       const result = await unsubscribe(deps, req.query.token);
       if (!result.ok) return tokenProblem(res, result.problem);
-      res.render('subscribers/views/done.njk', {
-        title: 'You are unsubscribed',
-        message: 'You will receive no more newsletters at this address.',
-        resubscribe: true,
-      });
+      res.render('subscribers/views/done.njk', UNSUBSCRIBED_PAGE);
     },
   );
 
@@ -154,11 +144,7 @@ export function subscriberRoutes(deps: RouteDeps): Router {
     if (body.action === 'unsubscribe') {
       const result = await unsubscribe(deps, req.query.token, 'preferences');
       if (!result.ok) return tokenProblem(res, result.problem);
-      return res.render('subscribers/views/done.njk', {
-        title: 'You are unsubscribed',
-        message: 'You will receive no more newsletters at this address.',
-        resubscribe: true,
-      });
+      return res.render('subscribers/views/done.njk', UNSUBSCRIBED_PAGE);
     }
     const found = await resolveToken(deps, req.query.token, 'preferences');
     if (!found.ok) return tokenProblem(res, found.problem);
