@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dkimVerify } from 'mailauth';
-import { startTestApp, type TestApp } from './helpers/app';
-import { loadDemoSite, receiveEachEmail, type ReceivedEmails } from './helpers/journeys';
+import { startDemoSite, type DemoSite } from './helpers/journeys';
 import type { ReceivedMail } from './helpers/smtp';
 import { spamSkip, spamVerdict } from './helpers/spamassassin';
 
@@ -19,8 +18,7 @@ import { spamSkip, spamVerdict } from './helpers/spamassassin';
 const DOMAIN = 'news.example.com';
 const SELECTOR = 'masthead2026';
 
-let t: TestApp;
-let mail: ReceivedEmails;
+let app: DemoSite;
 let keyFolder: string;
 let publicKey: string;
 before(async () => {
@@ -29,14 +27,10 @@ before(async () => {
   const keyFile = path.join(keyFolder, 'dkim.pem');
   writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
   publicKey = pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-  t = await startTestApp(
-    { name: 'sqlite' },
-    { MAIL_FROM: `The Finance Ledger <newsletter@${DOMAIN}>`, DKIM_DOMAIN: DOMAIN, DKIM_SELECTOR: SELECTOR, DKIM_PRIVATE_KEY_FILE: keyFile },
-  );
-  mail = await receiveEachEmail(t, await loadDemoSite(t));
+  app = await startDemoSite({ MAIL_FROM: `The Finance Ledger <newsletter@${DOMAIN}>`, DKIM_DOMAIN: DOMAIN, DKIM_SELECTOR: SELECTOR, DKIM_PRIVATE_KEY_FILE: keyFile });
 });
 after(async () => {
-  await t?.close();
+  await app?.t.close();
   if (keyFolder) rmSync(keyFolder, { recursive: true, force: true });
 });
 
@@ -50,7 +44,7 @@ const NAMES: Record<(typeof EMAILS)[number], string> = {
 describe('the messages mailbox filters read', () => {
   for (const which of EMAILS) {
     it(`${NAMES[which]} has a text part, an HTML part and the usual headers`, () => {
-      const message = mail[which];
+      const message = app.mail[which];
       assert.ok(message.text && message.text.trim().length > 100, 'a real plain-text part');
       assert.ok(message.html && message.html.length > 1000, 'an HTML part');
       for (const name of ['from', 'to', 'subject', 'date', 'message-id', 'mime-version']) assert.ok(message.headers.has(name), `has ${name}`);
@@ -70,7 +64,7 @@ describe('DKIM, verified by mailauth', () => {
 
   for (const which of EMAILS) {
     it(`${NAMES[which]} carries one signature of ${DOMAIN}, and it passes`, async () => {
-      const result = await dkimVerify(mail[which].raw, { resolver });
+      const result = await dkimVerify(app.mail[which].raw, { resolver });
       assert.equal(result.results.length, 1, 'one DKIM signature');
       const [signature] = result.results;
       assert.equal(signature.status.result, 'pass', signature.info);
@@ -78,17 +72,17 @@ describe('DKIM, verified by mailauth', () => {
       assert.equal(signature.selector, SELECTOR);
       assert.deepEqual(result.headerFrom, [`newsletter@${DOMAIN}`]);
       assert.equal(signature.status.aligned, DOMAIN, 'aligned with the From domain, as DMARC asks');
-      for (const header of ['from', 'to', 'subject', 'date', 'message-id']) assert.ok(signedHeaders(mail[which]).includes(header), `${header} is signed`);
+      for (const header of ['from', 'to', 'subject', 'date', 'message-id']) assert.ok(signedHeaders(app.mail[which]).includes(header), `${header} is signed`);
     });
   }
 
   it('signs the digest’s one-click unsubscribe headers, as bulk-sender rules ask', () => {
-    const signed = signedHeaders(mail.digest);
+    const signed = signedHeaders(app.mail.digest);
     assert.ok(signed.includes('list-unsubscribe') && signed.includes('list-unsubscribe-post'), `h=${signed.join(':')}`);
   });
 
   it('fails a digest whose body was changed on the way (the check is not a formality)', async () => {
-    const tampered = Buffer.from(mail.digest.raw);
+    const tampered = Buffer.from(app.mail.digest.raw);
     const body = tampered.indexOf('\r\n\r\n') + 4;
     const digit = tampered.indexOf('2', body); // in the date line: "Finance digest, 30 November 2026"
     tampered[digit] = '3'.charCodeAt(0);
@@ -100,7 +94,7 @@ describe('DKIM, verified by mailauth', () => {
 describe('SpamAssassin, offline (spamassassin -L -t)', { skip: spamSkip }, () => {
   for (const which of EMAILS) {
     it(`scores ${NAMES[which]} 0.0 or lower`, async () => {
-      const verdict = await spamVerdict(mail[which].raw);
+      const verdict = await spamVerdict(app.mail[which].raw);
       assert.ok(verdict.score <= 0, `scored ${verdict.score}:\n${verdict.rules.join('\n')}`);
       const penalties = verdict.rules.filter((rule) => Number(rule.split(' ')[0]) > 0);
       assert.deepEqual(penalties, [], 'no rule that fired costs points');

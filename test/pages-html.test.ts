@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Response } from 'supertest';
-import { csrfFrom, startTestApp, type TestApp } from './helpers/app';
+import { csrfFrom } from './helpers/app';
 import { htmlFindings, type HtmlSource } from './helpers/html-validate';
-import { linkIn, loadDemoSite, receiveEachEmail, type ReceivedEmails } from './helpers/journeys';
+import { linkIn, startDemoSite, type DemoSite } from './helpers/journeys';
 
 /**
  * html-validate (recommended rules, .htmlvalidate.mjs) on every page a person opens, each
@@ -11,16 +11,12 @@ import { linkIn, loadDemoSite, receiveEachEmail, type ReceivedEmails } from './h
  * It judges output, not storage, so it runs on SQLite only.
  */
 describe('every public page is valid HTML (html-validate)', () => {
-  let t: TestApp;
-  let site: Awaited<ReturnType<typeof loadDemoSite>>;
-  let mail: ReceivedEmails;
+  let app: DemoSite;
   before(async () => {
-    t = await startTestApp({ name: 'sqlite' });
-    site = await loadDemoSite(t);
-    mail = await receiveEachEmail(t, site);
+    app = await startDemoSite();
   });
   after(async () => {
-    await t?.close();
+    await app?.t.close();
   });
 
   async function assertValid(response: Response, status: number, source: HtmlSource = 'page') {
@@ -31,17 +27,17 @@ describe('every public page is valid HTML (html-validate)', () => {
   }
 
   it('home, awards, an open and a closed call for entries', async () => {
-    const agent = t.agent();
-    for (const path of ['/', '/awards', `/awards/${site.open}`, `/awards/${site.closed}`]) await assertValid(await agent.get(path), 200);
+    const client = app.t.agent();
+    for (const path of ['/', '/awards', `/awards/${app.demo.open}`, `/awards/${app.demo.closed}`]) await assertValid(await client.get(path), 200);
   });
 
   it('the entry form, empty and after a failed submit', async () => {
-    const agent = t.agent();
-    const form = await agent.get(`/awards/${site.open}/enter?category=${site.category}`);
+    const client = app.t.agent();
+    const form = await client.get(`/awards/${app.demo.open}/enter?category=${app.demo.category}`);
     await assertValid(form, 200);
     const submissionId = /name="submissionId" value="([^"]+)"/.exec(form.text)![1];
-    const failed = await agent
-      .post(`/awards/${site.open}/entries`)
+    const failed = await client
+      .post(`/awards/${app.demo.open}/entries`)
       .field('_csrf', csrfFrom(form.text))
       .field('submissionId', submissionId)
       .field('organisation', 'Half Done Ltd')
@@ -51,47 +47,47 @@ describe('every public page is valid HTML (html-validate)', () => {
   });
 
   it('the receipt, opened from the confirmation email', async () => {
-    await assertValid(await t.agent().get(linkIn(mail.entry, '/entries/')), 200);
+    await assertValid(await app.t.agent().get(linkIn(app.mail.entry, '/entries/')), 200);
   });
 
   it('the newsletter signup, its error state and "check your inbox"', async () => {
-    const agent = t.agent();
-    const signup = await agent.get('/newsletter');
+    const client = app.t.agent();
+    const signup = await client.get('/newsletter');
     await assertValid(signup, 200);
-    const failed = await agent.post('/newsletter/subscribe').type('form').send({ _csrf: csrfFrom(signup.text), email: 'not-an-address' });
+    const failed = await client.post('/newsletter/subscribe').type('form').send({ _csrf: csrfFrom(signup.text), email: 'not-an-address' });
     await assertValid(failed, 422);
-    await assertValid(await agent.get('/newsletter/check-inbox'), 200);
+    await assertValid(await client.get('/newsletter/check-inbox'), 200);
   });
 
   it('confirm, opened from the subscription email, then the pages after it', async () => {
-    const agent = t.agent();
-    const confirmPath = linkIn(mail.subscription, '/newsletter/confirm?token=');
-    const page = await agent.get(confirmPath);
+    const client = app.t.agent();
+    const confirmPath = linkIn(app.mail.subscription, '/newsletter/confirm?token=');
+    const page = await client.get(confirmPath);
     await assertValid(page, 200);
-    await assertValid(await agent.post(confirmPath).type('form').send({ _csrf: csrfFrom(page.text) }), 200);
-    await assertValid(await agent.get(confirmPath), 400); // a used link says so
+    await assertValid(await client.post(confirmPath).type('form').send({ _csrf: csrfFrom(page.text) }), 200);
+    await assertValid(await client.get(confirmPath), 400); // a used link says so
   });
 
   it('preferences and unsubscribe, opened from the digest', async () => {
-    const agent = t.agent();
-    const preferencesPath = linkIn(mail.digest, '/newsletter/preferences?token=');
-    const preferences = await agent.get(preferencesPath);
+    const client = app.t.agent();
+    const preferencesPath = linkIn(app.mail.digest, '/newsletter/preferences?token=');
+    const preferences = await client.get(preferencesPath);
     await assertValid(preferences, 200);
     const csrf = csrfFrom(preferences.text);
-    await assertValid(await agent.post(preferencesPath).type('form').send({ _csrf: csrf, action: 'save', topics: ['finance', 'investing'] }), 200);
-    await assertValid(await agent.post(preferencesPath).type('form').send({ _csrf: csrf, action: 'save' }), 422);
+    await assertValid(await client.post(preferencesPath).type('form').send({ _csrf: csrf, action: 'save', topics: ['finance', 'investing'] }), 200);
+    await assertValid(await client.post(preferencesPath).type('form').send({ _csrf: csrf, action: 'save' }), 422);
 
-    const unsubscribePath = linkIn(mail.digest, '/newsletter/unsubscribe?token=');
-    const unsubscribe = await agent.get(unsubscribePath);
+    const unsubscribePath = linkIn(app.mail.digest, '/newsletter/unsubscribe?token=');
+    const unsubscribe = await client.get(unsubscribePath);
     await assertValid(unsubscribe, 200);
-    await assertValid(await agent.post(unsubscribePath).type('form').send({ _csrf: csrfFrom(unsubscribe.text) }), 200);
+    await assertValid(await client.post(unsubscribePath).type('form').send({ _csrf: csrfFrom(unsubscribe.text) }), 200);
   });
 
   it('the digest web view, opened from the digest ("view in browser")', async () => {
-    await assertValid(await t.agent().get(linkIn(mail.digest, '/digests/')), 200, 'email');
+    await assertValid(await app.t.agent().get(linkIn(app.mail.digest, '/digests/')), 200, 'email');
   });
 
   it('the page for an address that leads nowhere', async () => {
-    await assertValid(await t.agent().get('/awards/no-such-programme'), 404);
+    await assertValid(await app.t.agent().get('/awards/no-such-programme'), 404);
   });
 });

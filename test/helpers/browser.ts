@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /**
  * Headless Chromium from Debian's package, driven by playwright-core. Browser suites run
@@ -31,5 +31,32 @@ export async function serveApp(app: Express): Promise<{ url: string; close(): Pr
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** Chromium on an app served on loopback: pages that reach only the app, closed together. */
+export interface BrowserOnApp {
+  url: string;
+  browser: Browser;
+  /** A page whose requests elsewhere (article images, links out) are refused, as in a sealed test. */
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function openBrowserOn(app: Express): Promise<BrowserOnApp> {
+  const site = await serveApp(app);
+  const browser = await launchBrowser();
+  return {
+    url: site.url,
+    browser,
+    async newPage(viewport) {
+      const page = await browser.newPage(viewport ? { viewport } : {});
+      await page.route('**/*', (route) => (route.request().url().startsWith(site.url) ? route.continue() : route.abort()));
+      return page;
+    },
+    async close() {
+      await browser.close();
+      await site.close();
+    },
   };
 }

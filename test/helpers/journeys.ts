@@ -1,5 +1,5 @@
 import { loadDemoContent } from '../../src/demo';
-import { csrfFrom, localPath, type TestApp } from './app';
+import { csrfFrom, localPath, startTestApp, type TestApp } from './app';
 import { entryFields, statementOf } from './factories';
 import { addConfirmedSubscribers } from './sending';
 import { linksIn, sentTo, type ReceivedMail } from './smtp';
@@ -62,6 +62,19 @@ export async function receiveEachEmail(t: TestApp, call: { open: string; categor
   await t.admin('post', '/api/admin/digests').send({ topic: 'finance' }).expect(202);
   const [digest] = await t.smtp.waitFor(sentTo(READER.email));
   return { subscription, entry, digest };
+}
+
+export interface DemoSite {
+  t: TestApp;
+  demo: Awaited<ReturnType<typeof loadDemoSite>>;
+  mail: ReceivedEmails;
+}
+
+/** The app on SQLite with the demo content, after it sent each of its emails once: what the judges' suites start from. */
+export async function startDemoSite(env: Record<string, string> = {}): Promise<DemoSite> {
+  const t = await startTestApp({ name: 'sqlite' }, env);
+  const demo = await loadDemoSite(t);
+  return { t, demo, mail: await receiveEachEmail(t, demo) };
 }
 
 /** The local path of the email's link whose address contains `part`. */
