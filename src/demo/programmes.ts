@@ -70,7 +70,7 @@ export async function loadDemoProgrammes(db: Db, now = new Date()) {
     {
       slug: `finance-ledger-awards-${openYear}`,
       code: `FLA${String(openYear).slice(2)}`,
-      name: `The Finance Ledger Awards ${openYear}: Call for Entries`,
+      name: `The Finance Ledger Awards ${openYear}`,
       description: description(openYear),
       opensAt: new Date(now.getTime() - 60_000).toISOString(),
       closesAt: `${lastDay}T23:59`,
