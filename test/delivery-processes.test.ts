@@ -91,6 +91,45 @@ function suite(engine: Engine) {
     assert.ok(duplicates <= inFlight, `${duplicates} duplicate(s), at most the ${inFlight} message(s) claimed but not recorded at the kill`);
   });
 
+  it('sends a digest from the command line (`npm run digest`) with a progress bar to the end', async () => {
+    await addArticles(t, 'insurance', 2, 'Cli');
+    const emails = Array.from({ length: 40 }, (_, i) => `cli${i}@example.com`);
+    await addConfirmedSubscribers(t, emails.map((email) => ({ email, topics: ['insurance'] })));
+    const cli = spawn(process.execPath, ['src/cli/start.mjs', 'cli/digest', '--topic', 'insurance', '--subject', 'From the command line'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: t.database.dataDir,
+        ...(t.database.databaseUrl ? { DATABASE_URL: t.database.databaseUrl } : {}),
+        SMTP_URL: t.smtp.url,
+        SECRET: t.config.secret,
+        ADMIN_TOKEN,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(cli);
+    let output = '';
+    cli.stdout!.on('data', (chunk) => (output += chunk));
+    cli.stderr!.on('data', (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    assert.equal(code, 0, output);
+    assert.match(output, /Digest \S+: 40 recipient\(s\)/);
+    assert.match(output, /\[█{30}\] 100% 40\/40 sent · 0 failed/);
+    for (const email of emails) assert.equal(messagesPerRecipient(t, [email]).get(email), 1);
+    assert.ok(t.smtp.messages.some((m) => m.subject === 'From the command line'));
+
+    const again = spawn(process.execPath, ['src/cli/start.mjs', 'cli/digest', '--topic', 'insurance'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, DATA_DIR: t.database.dataDir, ...(t.database.databaseUrl ? { DATABASE_URL: t.database.databaseUrl } : {}), SECRET: t.config.secret, ADMIN_TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errors = '';
+    again.stderr!.on('data', (chunk) => (errors += chunk));
+    assert.equal(await new Promise((resolve) => again.once('exit', resolve)), 2, 'nothing new: a clear refusal');
+    assert.match(errors, /no_new_articles/);
+  });
+
   if (engine.name === 'postgres') {
     it('lets three worker processes share one 3,000-recipient send with no duplicates, each doing part', async () => {
       await addArticles(t, 'fintech', 3, 'Shared');

@@ -104,4 +104,22 @@ describe('the server started as `npm start` does, with no configuration', () => 
       assert.match(lines[0], new RegExp(`^Configuration error: ${name} `));
     }
   });
+
+  it('applies the migrations with `npm run migrate`, once', async () => {
+    const fresh = mkdtempSync(path.join(os.tmpdir(), 'masthead-migrate-'));
+    const run = async () => {
+      const child = spawn(process.execPath, ['src/cli/start.mjs', 'cli/migrate'], { cwd: root, env: { PATH: process.env.PATH, DATA_DIR: fresh }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.on('data', (chunk) => (out += chunk));
+      child.stderr!.on('data', (chunk) => (out += chunk));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      return { code, out };
+    };
+    const first = await run();
+    assert.equal(first.code, 0, first.out);
+    assert.match(first.out, /Applied \d+ migration\(s\)/);
+    const second = await run();
+    assert.match(second.out, /Already up to date/);
+    rmSync(fresh, { recursive: true, force: true });
+  });
 });
