@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app';
-import { browserSkip, launchBrowser, serveApp } from './helpers/browser';
+import { browserSkip, openBrowserOn, type BrowserOnApp } from './helpers/browser';
 import { createProgramme, PNG, statementOf } from './helpers/factories';
 import { sentTo } from './helpers/smtp';
 
@@ -64,24 +64,21 @@ async function tabTo(page: Page, id: string) {
 
 describe('the entry form in a real browser', { skip: browserSkip }, () => {
   let t: TestApp;
-  let browser: Browser;
-  let site: Awaited<ReturnType<typeof serveApp>>;
+  let chromium: BrowserOnApp;
   let slug: string;
   before(async () => {
     t = await startTestApp({ name: 'sqlite' });
     slug = (await createProgramme(t, { code: 'WEB26' })).slug;
-    site = await serveApp(t.app);
-    browser = await launchBrowser();
+    chromium = await openBrowserOn(t.app);
   });
   after(async () => {
-    await browser?.close();
-    await site?.close();
+    await chromium?.close();
     await t?.close();
   });
 
   it('fills the form, attaches a file, submits and lands on the receipt', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${site.url}/awards/${slug}`);
+    const page = await chromium.newPage();
+    await page.goto(`${chromium.url}/awards/${slug}`);
     await page.getByRole('link', { name: 'Start your entry' }).click();
     await page.getByLabel('Award category').selectOption('best-fintech');
     await page.getByLabel('Organisation’s name').fill('Browser Bank');
@@ -105,8 +102,8 @@ describe('the entry form in a real browser', { skip: browserSkip }, () => {
   });
 
   it('after a failed submit, moves focus to the error summary, which links to each field', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${site.url}/awards/${slug}/enter`);
+    const page = await chromium.newPage();
+    await page.goto(`${chromium.url}/awards/${slug}/enter`);
     await page.getByLabel('Organisation’s name').fill('Half Done Ltd');
     await page.getByRole('button', { name: 'Submit entry' }).click();
     await page.waitForSelector('#error-summary');
@@ -118,8 +115,8 @@ describe('the entry form in a real browser', { skip: browserSkip }, () => {
   });
 
   it('works with the keyboard alone: every control reached in order, named, with a visible focus ring', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${site.url}/awards/${slug}/enter`);
+    const page = await chromium.newPage();
+    await page.goto(`${chromium.url}/awards/${slug}/enter`);
     const controls = (await page.evaluate(
       `[...document.querySelectorAll('#main form :is(input, select, textarea, button)')].filter((el) => el.type !== 'hidden' && el.tabIndex >= 0 && !el.closest('[aria-hidden=true]')).map((el) => el.id || el.textContent.trim())`,
     )) as string[];

@@ -10,23 +10,25 @@ import { addArticles, addConfirmedSubscribers, waitForDigest } from './helpers/s
 
 const root = path.join(import.meta.dirname, '..');
 
-/** A `npm run worker` process on the test's database, sending to the test's SMTP server. */
+/** The environment of a Masthead command on the test's database, sending to the test's SMTP server. */
+const commandEnv = (t: TestApp, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  DATA_DIR: t.database.dataDir,
+  ...(t.database.databaseUrl ? { DATABASE_URL: t.database.databaseUrl } : {}),
+  SMTP_URL: t.smtp.url,
+  SECRET: t.config.secret,
+  ADMIN_TOKEN,
+  BASE_URL: t.config.baseUrl,
+  LOG_LEVEL: 'error',
+  ...extra,
+});
+
+/** A `npm run worker` process (what that script runs). */
 function startWorker(t: TestApp, env: Record<string, string> = {}): ChildProcess {
-  // What `npm run worker` runs.
   const child = spawn(process.execPath, ['src/cli/start.mjs', 'cli/worker'], {
     cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATA_DIR: t.database.dataDir,
-      ...(t.database.databaseUrl ? { DATABASE_URL: t.database.databaseUrl } : {}),
-      SMTP_URL: t.smtp.url,
-      SECRET: t.config.secret,
-      ADMIN_TOKEN,
-      BASE_URL: t.config.baseUrl,
-      LOG_LEVEL: 'error',
-      ...env,
-    },
+    env: commandEnv(t, env),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return child;
@@ -97,15 +99,7 @@ function suite(engine: Engine) {
     await addConfirmedSubscribers(t, emails.map((email) => ({ email, topics: ['insurance'] })));
     const cli = spawn(process.execPath, ['src/cli/start.mjs', 'cli/digest', '--topic', 'insurance', '--subject', 'From the command line'], {
       cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATA_DIR: t.database.dataDir,
-        ...(t.database.databaseUrl ? { DATABASE_URL: t.database.databaseUrl } : {}),
-        SMTP_URL: t.smtp.url,
-        SECRET: t.config.secret,
-        ADMIN_TOKEN,
-      },
+      env: commandEnv(t),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(cli);
@@ -121,7 +115,7 @@ function suite(engine: Engine) {
 
     const again = spawn(process.execPath, ['src/cli/start.mjs', 'cli/digest', '--topic', 'insurance'], {
       cwd: root,
-      env: { PATH: process.env.PATH, DATA_DIR: t.database.dataDir, ...(t.database.databaseUrl ? { DATABASE_URL: t.database.databaseUrl } : {}), SECRET: t.config.secret, ADMIN_TOKEN },
+      env: commandEnv(t),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let errors = '';
