@@ -4,11 +4,14 @@ import helmet from 'helmet';
 import { articleAdminRoutes } from './articles/routes';
 import { awardAdminRoutes } from './awards/admin-routes';
 import { awardRoutes } from './awards/routes';
+import { auditAdminRoutes } from './audit/routes';
+import { consoleRoutes } from './console/routes';
 import type { Config } from './config';
 import type { Db } from './db';
 import { digestAdminRoutes, digestRoutes } from './digests/routes';
 import { healthRoutes } from './health';
 import { requireAdminToken } from './http/admin-auth';
+import { auditChanges } from './http/audit-trail';
 import { createCsrf } from './http/csrf';
 import { deliveryAdminRoutes } from './delivery/routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -60,13 +63,16 @@ export function createApp(deps: AppDeps): Express {
   const limitPublicPosts = publicPostLimiter(config.publicRateLimit);
 
   // Every admin route sits behind the bearer token, including ones that do not exist.
-  app.use('/api/admin', requireAdminToken(config.adminToken));
+  app.use('/api/admin', requireAdminToken(db, config.adminToken));
+  app.use('/api/admin', auditChanges(db, logger));
+  app.use('/api/admin', auditAdminRoutes(deps));
   app.use('/api/admin', subscriberAdminRoutes(deps));
   app.use('/api/admin', articleAdminRoutes(deps));
   app.use('/api/admin', digestAdminRoutes(deps));
   app.use('/api/admin', deliveryAdminRoutes(deps));
   app.use('/api/admin', awardAdminRoutes(deps));
 
+  app.use('/admin', consoleRoutes({ ...deps, limitPublicPosts }));
   app.use(homeRoutes({ db, config, csrf }));
   app.use(subscriberRoutes({ ...deps, csrf, limitPublicPosts }));
   app.use(digestRoutes(deps));

@@ -7,6 +7,7 @@ import { loadDemoContent } from './demo';
 import { createLogger } from './logger';
 import { warmUpMjml } from './mail/render';
 import { createWorkers } from './workers';
+import { firstAdminNotice } from './staff/first-admin';
 
 /** Starts Masthead: config → database (migrated) → workers → app → listen. The only file that opens a port. */
 async function main() {
@@ -25,6 +26,7 @@ async function main() {
   const db = createDb(config);
   await migrateLatest(db);
   await loadDemoContent(db);
+  const adminNotice = await firstAdminNotice(db, config);
 
   const workers = createWorkers({ config, db, logger });
   workers.start();
@@ -37,6 +39,7 @@ async function main() {
     console.log(`Database: ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);
     console.log(`Mail: ${config.smtpUrl ? 'SMTP' : `written as .eml files to ${config.dataDir}/outbox`}`);
     if (config.generatedSecretFiles.adminToken) console.log(`Admin token: in ${config.generatedSecretFiles.adminToken}`);
+    for (const line of adminNotice) console.log(line);
     void warmUpMjml();
   });
 

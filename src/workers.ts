@@ -9,6 +9,8 @@ import { createMailJobRunner } from './mail/job-runner';
 import { createMailTransport } from './mail/transport';
 import { CONFIRMATION_MAIL } from './subscribers/service';
 import { confirmationEmailHandler } from './subscribers/confirmation-email';
+import { staffAccessEmailHandler } from './staff/access-email';
+import { STAFF_RESET_MAIL, STAFF_WELCOME_MAIL } from './staff/service';
 
 /**
  * The background work every server process (and `npm run worker`) runs: the
@@ -31,6 +33,8 @@ export function createWorkers(deps: {
     handlers: {
       [CONFIRMATION_MAIL]: confirmationEmailHandler(deps),
       [ENTRY_CONFIRMATION_MAIL]: entryConfirmationEmailHandler(deps),
+      [STAFF_WELCOME_MAIL]: staffAccessEmailHandler(deps, STAFF_WELCOME_MAIL),
+      [STAFF_RESET_MAIL]: staffAccessEmailHandler(deps, STAFF_RESET_MAIL),
     },
   });
 

@@ -7,7 +7,7 @@ import * as esbuild from 'esbuild';
 const root = path.join(import.meta.dirname, '..', '..');
 const dist = path.join(root, 'dist');
 
-export const ENTRY_POINTS = ['server', 'cli/worker', 'cli/digest', 'cli/migrate'];
+export const ENTRY_POINTS = ['server', 'cli/worker', 'cli/digest', 'cli/migrate', 'cli/staff'];
 
 /** Builds into a fresh folder, then swaps it in, so a process already running from dist/ is not pulled from under. */
 export async function build() {

@@ -1,13 +1,28 @@
 import type { RequestHandler } from 'express';
-import { unauthorized } from '../errors';
+import { OPERATOR } from '../audit/schema';
+import type { Db } from '../db';
+import { AppError, unauthorized } from '../errors';
+import { actorForApiToken } from '../staff/service';
 import { safeEqual } from '../tokens';
+import type { StaffLocals } from './staff-session';
 
-/** Guards /api/admin/*: every request needs `Authorization: Bearer <ADMIN_TOKEN>`. */
-export function requireAdminToken(adminToken: string): RequestHandler {
-  return (req, _res, next) => {
+/**
+ * Guards /api/admin/*: `Authorization: Bearer …` with the operator's ADMIN_TOKEN (the admin
+ * role) or a staff member's personal token (their role). Sets res.locals.actor for the audit log.
+ */
+export function requireAdminToken(db: Db, adminToken: string): RequestHandler {
+  return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match || !safeEqual(match[1], adminToken)) return next(unauthorized());
+    if (!match) return next(unauthorized());
+    // Both checks always run, so the answer's timing does not tell which kind of token was close.
+    const operator = safeEqual(match[1], adminToken);
+    const personal = await actorForApiToken(db, match[1]);
+    const actor = operator ? OPERATOR : personal;
+    if (!actor) return next(unauthorized());
+    // Judges work only in the console's judging pages.
+    if (actor.role === 'judge') return next(new AppError(403, 'forbidden', 'Your role does not allow this.'));
+    (res.locals as StaffLocals).actor = actor;
     next();
   };
 }

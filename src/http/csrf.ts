@@ -7,12 +7,20 @@ import { AppError } from '../errors';
  * cannot send application/json cross-site without CORS). The token goes in a hidden
  * `_csrf` field; the cookie is HttpOnly, SameSite=Strict, and Secure on https.
  */
-export function createCsrf(options: { secret: string; secure: boolean; skip?: (req: Request) => boolean }) {
+export function createCsrf(options: {
+  secret: string;
+  secure: boolean;
+  skip?: (req: Request) => boolean;
+  /** The console binds its tokens to the staff session; the public forms have none. */
+  sessionIdentifier?: (req: Request) => string;
+  cookieName?: string;
+}) {
+  const name = options.cookieName ?? 'masthead.csrf';
   const { generateCsrfToken, doubleCsrfProtection } = doubleCsrf({
     getSecret: () => options.secret,
-    // No sessions here: the HMAC binds the form token to the random value in the cookie.
-    getSessionIdentifier: () => 'masthead',
-    cookieName: options.secure ? '__Host-masthead.csrf' : 'masthead.csrf',
+    // Without a session the HMAC binds the form token to the random value in the cookie.
+    getSessionIdentifier: options.sessionIdentifier ?? (() => 'masthead'),
+    cookieName: options.secure ? `__Host-${name}` : name,
     cookieOptions: { sameSite: 'strict', path: '/', secure: options.secure, httpOnly: true },
     getCsrfTokenFromRequest: (req) => (req.body && typeof req.body._csrf === 'string' ? req.body._csrf : undefined),
     skipCsrfProtection: options.skip,

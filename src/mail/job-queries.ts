@@ -8,16 +8,17 @@ export interface MailJob {
   kind: string;
   subscriber_id: number | null;
   entry_id: number | null;
+  staff_id: number | null;
   attempts: number;
 }
 
 type Conn = Db | Knex.Transaction;
 
-export function insertMailJobs(db: Conn, jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null }[], now = new Date()) {
+export function insertMailJobs(db: Conn, jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null; staff_id?: number | null }[], now = new Date()) {
   if (!jobs.length) return Promise.resolve();
   return db.batchInsert(
     'mail_jobs',
-    jobs.map((job) => ({ kind: job.kind, subscriber_id: job.subscriber_id ?? null, entry_id: job.entry_id ?? null, status: 'queued', attempts: 0, run_after: now, created_at: now })),
+    jobs.map((job) => ({ kind: job.kind, subscriber_id: job.subscriber_id ?? null, entry_id: job.entry_id ?? null, staff_id: job.staff_id ?? null, status: 'queued', attempts: 0, run_after: now, created_at: now })),
     500,
   );
 }
@@ -29,7 +30,7 @@ export function insertMailJobs(db: Conn, jobs: { kind: string; subscriber_id?: n
 export async function claimDueMailJobs(db: Db, limit: number, lockedUntil: Date, now = new Date()): Promise<MailJob[]> {
   return db.transaction(async (trx) => {
     const query = trx('mail_jobs')
-      .select('id', 'kind', 'subscriber_id', 'entry_id', 'attempts')
+      .select('id', 'kind', 'subscriber_id', 'entry_id', 'staff_id', 'attempts')
       .where('status', 'queued')
       .where('run_after', '<=', now)
       .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<', now))

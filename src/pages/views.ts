@@ -26,6 +26,12 @@ export function paragraphs(text: unknown): nunjucks.runtime.SafeString {
   return new nunjucks.runtime.SafeString(html);
 }
 
+/** A static file's URL with a hash of its content, so a year-long cache never serves a stale copy. */
+function versionedUrl(file: string) {
+  const version = createHash('sha256').update(readFileSync(path.join(staticDirectory, file))).digest('hex').slice(0, 12);
+  return `/static/${file}?v=${version}`;
+}
+
 export function installViews(app: Express, config: Pick<Config, 'orgName' | 'postalAddress'>) {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(sourceRoot, { noCache: false }), {
     autoescape: true,
@@ -35,9 +41,9 @@ export function installViews(app: Express, config: Pick<Config, 'orgName' | 'pos
   env.express(app);
   app.set('view engine', 'njk');
 
-  const css = readFileSync(path.join(staticDirectory, 'style.css'));
-  const version = createHash('sha256').update(css).digest('hex').slice(0, 12);
-  env.addGlobal('stylesheetUrl', `/static/style.css?v=${version}`);
+  env.addGlobal('stylesheetUrl', versionedUrl('style.css'));
+  env.addGlobal('consoleStylesheetUrl', versionedUrl('console.css'));
+  env.addGlobal('consoleScriptUrl', versionedUrl('console.js'));
   env.addGlobal('org', { name: config.orgName, postalAddress: config.postalAddress });
   env.addGlobal('year', new Date().getUTCFullYear());
   env.addFilter('paragraphs', paragraphs);

@@ -118,11 +118,10 @@ export function linkFor(deps: Pick<SubscriberDeps, 'config'>, subscriber: Pick<S
 export type TokenProblem = 'invalid' | 'expired' | 'used';
 export type Resolved = { ok: true; subscriber: SubscriberRow } | { ok: false; problem: TokenProblem };
 
-const ACTIVE_STATES: Record<TokenPurpose, SubscriberRow['status'][]> = {
+const ACTIVE_STATES: Partial<Record<TokenPurpose, SubscriberRow['status'][]>> = {
   confirm: ['pending'],
   unsubscribe: ['pending', 'confirmed'],
   preferences: ['confirmed'],
-  receipt: [],
 };
 
 /**
@@ -134,7 +133,7 @@ export async function resolveToken(deps: SubscriberDeps, token: unknown, purpose
   if (!check.ok) return { ok: false, problem: check.reason };
   const id = Number(check.claims.subject);
   const subscriber = Number.isSafeInteger(id) ? await findSubscriberById(deps.db, id) : undefined;
-  if (!subscriber || subscriber.token_nonce !== check.claims.nonce || !ACTIVE_STATES[purpose].includes(subscriber.status)) {
+  if (!subscriber || subscriber.token_nonce !== check.claims.nonce || !(ACTIVE_STATES[purpose] ?? []).includes(subscriber.status)) {
     return { ok: false, problem: 'used' };
   }
   return { ok: true, subscriber };
