@@ -19,6 +19,7 @@ import {
   type StatusChangeRow,
 } from './queries';
 import { entryListQuery, programmeInput, programmePatch, statusChange } from './schema';
+import { actorOf } from '../http/staff-session';
 import { changeEntryStatus, createProgramme, entryDetails, programmeView, updateProgramme } from './service';
 
 const iso = (value: unknown) => toDate(value)?.toISOString() ?? null;
@@ -55,7 +56,7 @@ function entryView(
           })),
         }
       : {}),
-    ...(history ? { history: history.map((h) => ({ at: iso(h.created_at), from: h.from_status, to: h.to_status, note: h.note })) } : {}),
+    ...(history ? { history: history.map((h) => ({ at: iso(h.created_at), from: h.from_status, to: h.to_status, note: h.note, by: h.actor ?? null })) } : {}),
   };
 }
 
@@ -116,7 +117,7 @@ export function awardAdminRoutes(deps: { db: Db; config: { dataDir: string } }):
     const input = parseInput(statusChange, req.body);
     const reference = String(req.params.reference);
     if (!(await findEntryByReference(db, reference))) throw notFound('There is no entry with this reference.');
-    await changeEntryStatus(db, reference, input.status, input.note ?? null);
+    await changeEntryStatus(db, reference, input.status, input.note ?? null, actorOf(res).label);
     res.json(await detailed(reference));
   });
 

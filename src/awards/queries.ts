@@ -76,6 +76,8 @@ export interface StatusChangeRow {
   from_status: string | null;
   to_status: string;
   note: string | null;
+  /** Who made the change (a staff address, "operator token"); null for the entrant's own submission. */
+  actor?: string | null;
   created_at: unknown;
 }
 

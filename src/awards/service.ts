@@ -325,7 +325,7 @@ export async function entryDetails(db: Db, entry: EntryRow) {
   return { entry, documents, history };
 }
 
-export async function changeEntryStatus(db: Db, reference: string, to: EntryStatus, note: string | null, now = new Date()) {
+export async function changeEntryStatus(db: Db, reference: string, to: EntryStatus, note: string | null, actor: string | null, now = new Date()) {
   const entry = await findEntryByReference(db, reference);
   if (!entry) throw notFound('There is no entry with this reference.');
   const from = entry.status as EntryStatus;
@@ -339,7 +339,7 @@ export async function changeEntryStatus(db: Db, reference: string, to: EntryStat
   await db.transaction(async (trx) => {
     const changed = await updateEntryStatus(trx, entry.id, from, to, now);
     if (!changed) throw conflict('The entry changed meanwhile; reload it and try again.', 'invalid_transition');
-    await insertStatusChange(trx, { entry_id: entry.id, from_status: from, to_status: to, note, created_at: now });
+    await insertStatusChange(trx, { entry_id: entry.id, from_status: from, to_status: to, note, actor, created_at: now });
   });
   return entryDetails(db, { ...entry, status: to, updated_at: now });
 }

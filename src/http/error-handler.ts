@@ -3,7 +3,9 @@ import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { loggablePath } from './request-log';
 
-const wantsJson = (req: Request) => req.path.startsWith('/api/') || req.path === '/api';
+// The API always answers JSON; a page answers JSON too when the client asks for nothing else (the console's scripts).
+const wantsJson = (req: Request) =>
+  /^\/api(\/|$)/i.test(req.path) || (req.get('accept') !== undefined && req.accepts(['text/html', 'application/json']) === 'application/json');
 
 /** Errors thrown by body parsers and other middleware, turned into our kinds. */
 function asAppError(err: unknown): AppError | null {

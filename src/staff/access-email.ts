@@ -9,17 +9,17 @@ import { STAFF_RESET_MAIL, STAFF_WELCOME_MAIL } from './service';
 const COPY = {
   [STAFF_WELCOME_MAIL]: {
     purpose: 'staff-welcome',
-    subject: (org: string) => `Your ${org} console account`,
+    subject: (org: string) => `Your staff console account at ${org}`,
     heading: 'Set your password',
-    intro: (org: string, role: string) => `An account with the ${role} role has been created for you on the ${org} staff console. Choose a password to start.`,
+    intro: (org: string, role: string) => `An account with the ${role} role has been created for you on the staff console of ${org}. Choose a password to start.`,
     buttonLabel: 'Set my password',
     validity: 'The link works once, for 72 hours. If you did not expect this email, ignore it.',
   },
   [STAFF_RESET_MAIL]: {
     purpose: 'staff-reset',
-    subject: (org: string) => `Reset your ${org} console password`,
+    subject: (org: string) => `Reset your staff console password at ${org}`,
     heading: 'Reset your password',
-    intro: (org: string) => `Someone, hopefully you, asked to reset the password of this ${org} console account.`,
+    intro: (org: string) => `Someone, hopefully you, asked to reset your password for the staff console of ${org}.`,
     buttonLabel: 'Choose a new password',
     validity: 'The link works once, for 1 hour. If you did not ask for this, ignore this email: your password stays as it is.',
   },
@@ -42,7 +42,7 @@ export function staffAccessEmailHandler(deps: { db: Db; config: Config }, kind: 
       buttonLabel: copy.buttonLabel,
       url: staffLinkUrl(deps.config, staff, copy.purpose),
       validity: copy.validity,
-      footerNote: `You received this email because this address has an account on the ${deps.config.orgName} staff console.`,
+      footerNote: `You received this email because this address has a staff console account at ${deps.config.orgName}.`,
     });
     return { to: staff.email, subject, html, text };
   };

@@ -9,8 +9,8 @@ import { homeFor } from '../console/screens';
 import { renderConsole, setFlash } from '../console/render';
 import { findStaffById, type StaffRow } from './queries';
 import { codeForm, loginForm, newPassword } from './schema';
-import { checkSecondFactor, requestPasswordReset, setStaffPassword, signInWithPassword, staffActor, staffForLink } from './service';
-import { endSession, replaceSession, startSession } from './sessions';
+import { checkSecondFactor, requestPasswordReset, setStaffPassword, signInWithPassword, staffActor, staffForLink, startSignedInSession } from './service';
+import { endSession } from './sessions';
 import type { StaffLinkPurpose } from './links';
 
 interface Deps {
@@ -56,7 +56,10 @@ export function staffAuthRoutes(deps: Deps): Router {
       const { code } = codeForm.parse(req.body);
       const staff = await findStaffById(db, locals.session.staff_id);
       const result = staff ? await checkSecondFactor(deps, staff, code) : 'invalid';
-      if (result === 'ok' && staff) return signedIn(staff, await replaceSession(db, req.cookies?.[cookie.name], staff.id, 'full'));
+      if (result === 'ok' && staff) {
+        await endSession(db, req.cookies?.[cookie.name]);
+        return signedIn(staff, await startSignedInSession(db, staff, 'totp'));
+      }
       if (result === 'locked') {
         await endSession(db, req.cookies?.[cookie.name]);
         res.clearCookie(cookie.name, { path: '/' });
@@ -127,7 +130,7 @@ export function staffAuthRoutes(deps: Deps): Router {
         setFlash(res, 'Your password is set. Sign in with it and a code from your app.');
         return res.redirect(303, '/admin/login');
       }
-      res.cookie(cookie.name, await startSession(db, staff.id, 'full'), cookie.options);
+      res.cookie(cookie.name, await startSignedInSession(db, staff, 'link'), cookie.options);
       setFlash(res, 'Your password is set. You are signed in.');
       res.redirect(303, homeFor(staff.role));
     });

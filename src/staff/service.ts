@@ -146,9 +146,14 @@ export async function signInWithPassword(deps: StaffDeps, email: string, passwor
     return { outcome: 'needs-code', cookie: await startSession(db, staff.id, 'password', now), staff };
   }
   await deleteLoginFailures(db, key);
+  return { outcome: 'signed-in', cookie: await startSignedInSession(db, staff, 'password', now), staff };
+}
+
+/** A full session for someone who has just proved who they are; recorded as a sign-in. */
+export async function startSignedInSession(db: Db, staff: StaffRow, factor: 'password' | 'totp' | 'link', now = new Date()) {
   await updateStaff(db, staff.id, { last_login_at: now });
-  await recordAudit(db, staffActor(staff), { action: 'staff.sign_in', entity: 'staff', entityId: staff.id }, now);
-  return { outcome: 'signed-in', cookie: await startSession(db, staff.id, 'full', now), staff };
+  await recordAudit(db, staffActor(staff), { action: 'staff.sign_in', entity: 'staff', entityId: staff.id, details: { factor } }, now);
+  return startSession(db, staff.id, 'full', now);
 }
 
 /** The second step: a TOTP code (once per time step) or one unused recovery code. */
@@ -176,8 +181,6 @@ export async function checkSecondFactor(deps: StaffDeps, staff: StaffRow, code: 
     return (await isLocked(db, key, now)) ? 'locked' : 'invalid';
   }
   await deleteLoginFailures(db, key);
-  await updateStaff(db, fresh.id, { last_login_at: now });
-  await recordAudit(db, staffActor(fresh), { action: 'staff.sign_in', entity: 'staff', entityId: fresh.id, details: { factor: 'totp' } }, now);
   return 'ok';
 }
 

@@ -47,8 +47,3 @@ export function endSession(db: Db, cookieValue: unknown) {
   return deleteSession(db, sessionId(cookieValue));
 }
 
-/** A new session in place of an old one (after the second factor): the value changes, so a planted cookie is useless. */
-export async function replaceSession(db: Db, oldCookieValue: unknown, staffId: number, stage: StaffSessionRow['stage'], now = new Date()) {
-  await endSession(db, oldCookieValue);
-  return startSession(db, staffId, stage, now);
-}
