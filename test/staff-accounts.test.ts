@@ -9,6 +9,7 @@ import { ADMIN_TOKEN, csrfFrom, localPath, startTestApp, type TestApp } from './
 import { describeEachEngine } from './helpers/engines';
 import { createProgramme, entryFields } from './helpers/factories';
 import { sentTo } from './helpers/smtp';
+import { firstAdminNotice } from '../src/staff/first-admin';
 import { createStaff, postLogin, signIn, STAFF_PASSWORD, submitForm } from './helpers/staff';
 
 const run = promisify(execFile);
@@ -68,6 +69,21 @@ describeEachEngine('staff accounts and sign-in', (engine) => {
     const after = await agent.get('/admin');
     assert.equal(after.status, 303, 'a disabled account is signed out at once');
     assert.equal(after.headers.location, '/admin/login');
+  });
+
+  it('at start on a database without staff: production explains how to add the first admin, elsewhere one is made', async () => {
+    const fresh = await startTestApp(engine);
+    try {
+      const production = await firstAdminNotice(fresh.db, { ...fresh.config, env: 'production' });
+      assert.match(production.join('\n'), /npm run staff -- add you@example\.com --role admin/);
+      assert.equal(await fresh.db('staff_users').first(), undefined, 'production creates no account by itself');
+      const development = await firstAdminNotice(fresh.db, fresh.config);
+      assert.match(development[0], /admin\/welcome\?token=/);
+      assert.equal((await fresh.db('staff_users').first()).role, 'admin');
+      assert.equal((await firstAdminNotice(fresh.db, fresh.config)).length, 2, 'repeated at each start until a password is set');
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('sends people without a session to the sign-in page, and JSON clients get 401', async () => {
