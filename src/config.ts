@@ -27,6 +27,8 @@ export interface Config {
   orgName: string;
   postalAddress: string;
   feedPollMinutes: number;
+  /** Feeds may be on loopback and private networks (an internal feed, polled on purpose). */
+  feedAllowPrivate: boolean;
   publicRateLimit: number;
   logLevel: string;
 }
@@ -58,6 +60,13 @@ const urlWith = (protocols: string[]) =>
     }
   }, `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`);
 
+const booleanFrom = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(value), 'must be 1 or 0 (true or false)')
+  .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
+
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const secretValue = z.string().trim().min(16, 'must be at least 16 characters');
 
@@ -81,6 +90,7 @@ const envSchema = z.object({
   ORG_NAME: nonEmpty.default('The Finance Ledger'),
   POSTAL_ADDRESS: nonEmpty.default('12 Example Street, London EC2A 1AA, United Kingdom'),
   FEED_POLL_MINUTES: numberFrom(0.1).default(15),
+  FEED_ALLOW_PRIVATE: booleanFrom.default(false),
   PUBLIC_RATE_LIMIT: intFrom(0).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -135,6 +145,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     orgName: e.ORG_NAME,
     postalAddress: e.POSTAL_ADDRESS,
     feedPollMinutes: e.FEED_POLL_MINUTES,
+    feedAllowPrivate: e.FEED_ALLOW_PRIVATE,
     publicRateLimit: e.PUBLIC_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
   });

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import type { LookupAddress } from 'node:dns';
+import { createServer, type Server } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { feedAddressPolicy, type FeedAddressPolicy, type LookupFunction } from '../src/articles/feed-address';
+import { pollFeedById, registerFeed } from '../src/articles/service';
+import { ConfigError, loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { startTestApp, type TestApp } from './helpers/app';
+import { describeEachEngine } from './helpers/engines';
+import { fixture, startFeedServer, type FeedServer } from './helpers/feed-server';
+
+/** A logger whose lines the test can read. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, logger: createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) }) };
+}
+
+/** A DNS server in a function: each name answers its queue of addresses, the last one repeating. */
+function scriptedLookup(answers: Record<string, string[]>): LookupFunction {
+  const calls = new Map<string, number>();
+  return (hostname, _options, callback) => {
+    const queue = answers[hostname];
+    if (!queue) return callback(Object.assign(new Error(`no such host ${hostname}`), { code: 'ENOTFOUND' }), []);
+    const n = calls.get(hostname) ?? 0;
+    calls.set(hostname, n + 1);
+    const address = queue[Math.min(n, queue.length - 1)];
+    callback(null, [{ address, family: address.includes(':') ? 6 : 4 } satisfies LookupAddress]);
+  };
+}
+
+describe('FEED_ALLOW_PRIVATE', () => {
+  const base = { DATA_DIR: '/tmp/masthead-config-test', ADMIN_TOKEN: 'x'.repeat(20), SECRET: 'y'.repeat(20) };
+  it('is off by default, on with 1 or true, and a bad value names the variable', () => {
+    assert.equal(loadConfig(base).feedAllowPrivate, false);
+    assert.equal(loadConfig({ ...base, FEED_ALLOW_PRIVATE: '1' }).feedAllowPrivate, true);
+    assert.equal(loadConfig({ ...base, FEED_ALLOW_PRIVATE: 'true' }).feedAllowPrivate, true);
+    assert.equal(loadConfig({ ...base, FEED_ALLOW_PRIVATE: '0' }).feedAllowPrivate, false);
+    assert.throws(() => loadConfig({ ...base, FEED_ALLOW_PRIVATE: 'perhaps' }), (err: Error) => err instanceof ConfigError && /FEED_ALLOW_PRIVATE/.test(err.message));
+  });
+});
+
+describeEachEngine('feeds never reach private addresses', (engine) => {
+  let t: TestApp;
+  let feeds: FeedServer;
+  before(async () => {
+    t = await startTestApp(engine); // FEED_ALLOW_PRIVATE is off, as in production
+    feeds = await startFeedServer();
+  });
+  after(async () => {
+    await feeds.close();
+    await t.close();
+  });
+
+  const feedCount = async () => (await t.admin('get', '/api/admin/feeds').expect(200)).body.total as number;
+
+  it('refuses loopback, private, link-local, metadata and other special addresses at registration, in every spelling', async () => {
+    const before = await feedCount();
+    const refused = [
+      'http://127.0.0.1/feed.xml',
+      'http://2130706433/feed.xml', // 127.0.0.1 as one decimal number
+      'http://0x7f000001/feed.xml',
+      'http://127.1/feed.xml',
+      'http://0177.0.0.1/feed.xml', // octal
+      'http://localhost/feed.xml',
+      'http://LOCALHOST./feed.xml',
+      'http://feeds.localhost:8080/feed.xml',
+      'http://[::1]/feed.xml',
+      'http://[::ffff:127.0.0.1]/feed.xml',
+      'http://[::ffff:a9fe:a9fe]/latest', // 169.254.169.254, mapped
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.5/feed.xml',
+      'http://172.16.3.4/feed.xml',
+      'http://192.168.1.1/feed.xml',
+      'http://100.64.0.1/feed.xml', // carrier-grade NAT
+      'http://0.0.0.0/feed.xml',
+      'http://224.0.0.1/feed.xml',
+      'http://255.255.255.255/feed.xml',
+      'http://198.18.0.1/feed.xml', // benchmarking, reserved
+      'http://[fe80::1]/feed.xml',
+      'http://[fc00::1]/feed.xml',
+      'http://[ff02::1]/feed.xml',
+      'http://[::]/feed.xml',
+      'https://[64:ff9b::7f00:1]/feed.xml', // NAT64 of 127.0.0.1
+    ];
+    for (const url of refused) {
+      const r = await t.admin('post', '/api/admin/feeds').send({ url, topic: 'finance' });
+      assert.equal(r.status, 422, url);
+      assert.equal(r.body.error.code, 'validation_failed', url);
+      assert.match(r.body.error.fields.url, /public internet address/, url);
+    }
+    assert.equal(await feedCount(), before, 'nothing was stored');
+
+    // A public address passes (an address literal, so no DNS is needed here).
+    const ok = await t.admin('post', '/api/admin/feeds').send({ url: 'https://93.184.215.14/feed.xml', topic: 'finance' });
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+  });
+
+  it('checks again when polling: a feed on loopback is not fetched, and the answer names no cause', async () => {
+    feeds.serveXml('/inside.rss', fixture('markets.rss.xml'));
+    // Registered while FEED_ALLOW_PRIVATE was on; it is off now.
+    const { id } = await registerFeed(t.db, { url: feeds.url('/inside.rss'), topic: 'finance' }, feedAddressPolicy({ allowPrivate: true }));
+    const poll = await t.admin('post', `/api/admin/feeds/${id}/poll`).expect(200);
+    assert.deepEqual({ new: poll.body.new, error: poll.body.error }, { new: 0, error: 'could not fetch the feed' });
+    const listed = (await t.admin('get', '/api/admin/feeds?pageSize=500').expect(200)).body.items.find((f: { id: number }) => f.id === id);
+    assert.equal(listed.lastError, 'could not fetch the feed');
+    assert.equal(feeds.requests.filter((r) => r.route === '/inside.rss').length, 0, 'no request reached the loopback server');
+  });
+
+  it('pins the checked address: a name that rebinds to loopback after registration is never connected to', async () => {
+    feeds.serveXml('/rebind.rss', fixture('markets.rss.xml'));
+    const port = new URL(feeds.url('/')).port;
+    const addresses: FeedAddressPolicy = feedAddressPolicy({ allowPrivate: false, lookup: scriptedLookup({ 'feeds.rebind.test': ['93.184.215.14', '127.0.0.1'] }) });
+    const { id } = await registerFeed(t.db, { url: `http://feeds.rebind.test:${port}/rebind.rss`, topic: 'finance' }, addresses);
+    const { lines, logger } = capturingLogger();
+    const result = await pollFeedById(t.db, id, { intervalMs: 60_000, addresses, logger });
+    assert.equal(result?.error, 'could not fetch the feed');
+    assert.equal(feeds.requests.filter((r) => r.route === '/rebind.rss').length, 0, 'the socket never went to the rebound address');
+    assert.match(String(lines.find((l) => l.feed === id)?.cause), /refused address 127\.0\.0\.1/, 'the cause is in the log');
+  });
+
+  describe('redirects', () => {
+    // Here 127.0.0.1 stands in for the public internet; every other address is "private".
+    const only127: FeedAddressPolicy = { ...feedAddressPolicy({ allowPrivate: false }), allows: (address) => address === '127.0.0.1' };
+    let trap: Server;
+    let trapConnections = 0;
+    before(async () => {
+      trap = createServer((socket) => {
+        trapConnections++;
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => trap.listen(0, '127.0.0.2', resolve));
+    });
+    after(() => new Promise<void>((resolve) => trap.close(() => resolve())));
+
+    const redirect = (route: string, location: string) => feeds.serve(route, (_req, res) => res.writeHead(302, { location }).end());
+
+    async function pollRoute(route: string) {
+      const { id } = await registerFeed(t.db, { url: feeds.url(route), topic: 'finance' }, only127);
+      const { lines, logger } = capturingLogger();
+      const result = await pollFeedById(t.db, id, { intervalMs: 60_000, addresses: only127, logger });
+      return { result: result!, cause: String(lines.find((l) => l.feed === id)?.cause ?? '') };
+    }
+
+    it('checks every hop and refuses one that leads to a refused address, before connecting', async () => {
+      const trapPort = (trap.address() as { port: number }).port;
+      redirect('/to-decimal', `http://2130706434:${trapPort}/feed.xml`); // 127.0.0.2
+      redirect('/to-metadata', 'http://169.254.169.254/latest/meta-data/');
+      redirect('/to-ipv6-loopback', `http://[::1]:${trapPort}/feed.xml`);
+      redirect('/to-file', 'file:///etc/passwd');
+      for (const [route, cause] of [
+        ['/to-decimal', /refused address 127\.0\.0\.2/],
+        ['/to-metadata', /refused address 169\.254\.169\.254/],
+        ['/to-ipv6-loopback', /refused address ::1/],
+        ['/to-file', /not an http or https address/],
+      ] as const) {
+        const { result, cause: logged } = await pollRoute(route);
+        assert.equal(result.error, 'could not fetch the feed', route);
+        assert.match(logged, cause, route);
+      }
+      assert.equal(trapConnections, 0, 'nothing connected to the refused address');
+    });
+
+    it('follows up to five redirects to an allowed address, and no more', async () => {
+      feeds.serveXml('/final.rss', fixture('markets.rss.xml').replaceAll('markets.example.com', 'redirected.example.com'));
+      for (let i = 1; i <= 5; i++) redirect(`/hop${i}`, i === 5 ? '/final.rss' : `/hop${i + 1}`);
+      const five = await pollRoute('/hop1');
+      assert.deepEqual({ new: five.result.new, error: five.result.error }, { new: 3, error: null });
+
+      // Decompression is ours now that the reader does its own HTTP: a gzipped feed still reads.
+      const gzipped = gzipSync(fixture('markets.rss.xml').replaceAll('markets.example.com', 'gzipped.example.com'));
+      feeds.serve('/gzipped.rss', (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': 'gzip' }).end(gzipped));
+      redirect('/to-gzipped', '/gzipped.rss');
+      const zipped = await pollRoute('/to-gzipped');
+      assert.deepEqual({ new: zipped.result.new, error: zipped.result.error }, { new: 3, error: null });
+
+      redirect('/loop', '/loop');
+      const loop = await pollRoute('/loop');
+      assert.equal(loop.result.error, 'could not fetch the feed');
+      assert.match(loop.cause, /more than 5 redirects/);
+      assert.equal(feeds.requests.filter((r) => r.route === '/loop').length, 6, 'the first request and five redirects');
+    });
+  });
+
+  it('accepts only http and https image addresses for an article', async () => {
+    const article = { title: 'Rates hold', url: 'https://news.example.com/rates-hold', summary: 'Rates held.', topic: 'finance', publishedAt: new Date().toISOString() };
+    for (const imageUrl of ['javascript:alert(1)', 'data:image/png;base64,iVBORw0KGgo=', 'ftp://images.example.com/a.png', '//images.example.com/a.png', 'file:///etc/passwd']) {
+      const r = await t.admin('post', '/api/admin/articles').send({ ...article, imageUrl });
+      assert.equal(r.status, 422, imageUrl);
+      assert.ok(r.body.error.fields.imageUrl, imageUrl);
+    }
+    const ok = await t.admin('post', '/api/admin/articles').send({ ...article, imageUrl: 'https://images.example.com/a.png' });
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+  });
+});
