@@ -1,9 +1,11 @@
 import dotenv from 'dotenv';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDb, migrateLatest } from './db';
 import { loadDemoContent } from './demo';
+import { applyServerTimeouts } from './http/server-timeouts';
 import { createLogger } from './logger';
 import { warmUpMjml } from './mail/render';
 import { createWorkers } from './workers';
@@ -30,7 +32,8 @@ async function main() {
   workers.start();
   const app = createApp({ config, db, logger, mailQueued: () => workers.mailJobs.kick(), deliveryQueued: () => workers.delivery.kick() });
 
-  const server = app.listen(config.port, config.host, () => {
+  const server = applyServerTimeouts(createServer(app));
+  server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     const url = config.baseUrl === `http://localhost:${config.port}` ? `http://localhost:${port}` : config.baseUrl;
     console.log(`Masthead is listening on ${url} (${config.host}:${port})`);

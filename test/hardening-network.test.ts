@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { LookupAddress } from 'node:dns';
-import { createServer, type Server } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { feedAddressPolicy, type FeedAddressPolicy, type LookupFunction } from '../src/articles/feed-address';
 import { pollFeedById, registerFeed } from '../src/articles/service';
 import { ConfigError, loadConfig } from '../src/config';
+import { applyServerTimeouts, SERVER_TIMEOUTS } from '../src/http/server-timeouts';
 import { createLogger } from '../src/logger';
 import { startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine } from './helpers/engines';
@@ -192,5 +198,88 @@ describeEachEngine('feeds never reach private addresses', (engine) => {
     }
     const ok = await t.admin('post', '/api/admin/articles').send({ ...article, imageUrl: 'https://images.example.com/a.png' });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
+  });
+});
+
+/** Sends `head` on a raw connection and then nothing more; resolves with what the server said when it closed the socket. */
+function sendAndStall(port: number, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let received = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(head));
+    socket.on('data', (chunk) => (received += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+  });
+}
+
+describeEachEngine('slow clients', (engine) => {
+  let t: TestApp;
+  let port: number;
+  let server: ReturnType<typeof createHttpServer>;
+  before(async () => {
+    t = await startTestApp(engine);
+    // The real app on a real socket, with the production function and short limits so the test is quick.
+    server = applyServerTimeouts(createHttpServer(t.app), { headersMs: 300, requestMs: 600 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await t.close();
+  });
+
+  it('closes a POST whose body never arrives', async () => {
+    const head = 'POST /api/subscriptions HTTP/1.1\r\nHost: masthead.test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email"';
+    const answer = await sendAndStall(port, head);
+    assert.match(answer, /^HTTP\/1\.1 408 /, 'the server answered 408 and closed the socket');
+  });
+
+  it('closes a connection whose headers never finish', async () => {
+    const answer = await sendAndStall(port, 'GET /healthz HTTP/1.1\r\nHost: masthead.test\r\nX-Slow: ');
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+  });
+});
+
+describe('the server started from src/server.ts', () => {
+  const root = path.join(import.meta.dirname, '..');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'masthead-timeouts-'));
+  let child: ChildProcess | undefined;
+  after(() => {
+    child?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('listens with the slow-client timeouts applied', async () => {
+    const probe = path.join(root, 'test', 'fixtures', 'server-timeouts-probe.mjs');
+    child = spawn(process.execPath, ['--import', 'tsx', '--import', probe, 'src/server.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    const waitFor = async (pattern: RegExp) => {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        const match = pattern.exec(output);
+        if (match) return match;
+      }
+      throw new Error(`timed out waiting for ${pattern}: ${output}`);
+    };
+    const [, listenPort] = await waitFor(/listening on .* \(127\.0\.0\.1:(\d+)\)/);
+    assert.equal((await fetch(`http://127.0.0.1:${listenPort}/healthz`)).status, 200);
+    const [, reported] = await waitFor(/server timeouts (\{.*\})/);
+    assert.deepEqual(JSON.parse(reported), {
+      headersTimeout: SERVER_TIMEOUTS.headersMs,
+      requestTimeout: SERVER_TIMEOUTS.requestMs,
+      keepAliveTimeout: SERVER_TIMEOUTS.keepAliveMs,
+    });
+    assert.deepEqual(SERVER_TIMEOUTS, { headersMs: 20_000, requestMs: 30_000, keepAliveMs: 5_000 });
+
+    const exit = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    assert.equal(await exit, 0);
+    child = undefined;
   });
 });
