@@ -33,6 +33,10 @@ async function main() {
   const app = createApp({ config, db, logger, mailQueued: () => workers.mailJobs.kick(), deliveryQueued: () => workers.delivery.kick() });
 
   const server = applyServerTimeouts(createServer(app));
+  server.once('error', (err) => {
+    console.error(`Masthead could not start: ${err.message}`);
+    process.exit(1);
+  });
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     const url = config.baseUrl === `http://localhost:${config.port}` ? `http://localhost:${port}` : config.baseUrl;
