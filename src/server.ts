@@ -33,10 +33,13 @@ async function main() {
   const app = createApp({ config, db, logger, mailQueued: () => workers.mailJobs.kick(), deliveryQueued: () => workers.delivery.kick() });
 
   const server = applyServerTimeouts(createServer(app));
-  server.once('error', (err) => {
+  // Only while starting (a port in use): later errors are not a reason to exit.
+  const cannotListen = (err: Error) => {
     console.error(`Masthead could not start: ${err.message}`);
     process.exit(1);
-  });
+  };
+  server.once('error', cannotListen);
+  server.once('listening', () => server.off('error', cannotListen));
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     const url = config.baseUrl === `http://localhost:${config.port}` ? `http://localhost:${port}` : config.baseUrl;
