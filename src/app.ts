@@ -38,6 +38,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Behind a reverse proxy, req.ip (and so the public rate limit) is the client it names.
+  app.set('trust proxy', config.trustProxy);
   app.use(
     helmet({
       contentSecurityPolicy: {

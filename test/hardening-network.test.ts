@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import request from 'supertest';
 import { feedAddressPolicy, type FeedAddressPolicy, type LookupFunction } from '../src/articles/feed-address';
 import { pollFeedById, registerFeed } from '../src/articles/service';
 import { ConfigError, loadConfig } from '../src/config';
@@ -36,8 +37,10 @@ function scriptedLookup(answers: Record<string, string[]>): LookupFunction {
   };
 }
 
+/** Enough environment for loadConfig to write no generated secrets. */
+const base = { DATA_DIR: '/tmp/masthead-config-test', ADMIN_TOKEN: 'x'.repeat(20), SECRET: 'y'.repeat(20) };
+
 describe('FEED_ALLOW_PRIVATE', () => {
-  const base = { DATA_DIR: '/tmp/masthead-config-test', ADMIN_TOKEN: 'x'.repeat(20), SECRET: 'y'.repeat(20) };
   it('is off by default, on with 1 or true, and a bad value names the variable', () => {
     assert.equal(loadConfig(base).feedAllowPrivate, false);
     assert.equal(loadConfig({ ...base, FEED_ALLOW_PRIVATE: '1' }).feedAllowPrivate, true);
@@ -281,5 +284,52 @@ describe('the server started from src/server.ts', () => {
     child.kill('SIGTERM');
     assert.equal(await exit, 0);
     child = undefined;
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('is off by default and takes true/false, a hop count, or addresses, CIDR ranges and range names', () => {
+    assert.equal(loadConfig(base).trustProxy, false);
+    assert.equal(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy, false);
+    assert.equal(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(loadConfig({ ...base, TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8, 192.0.2.7' }).trustProxy, ['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+    for (const bad of ['maybe', '10.0.0.0/33', '10.1', '-1', '1.5', ',', 'loopback;10.0.0.1']) {
+      assert.throws(
+        () => loadConfig({ ...base, TRUST_PROXY: bad }),
+        (err: Error) => err instanceof ConfigError && /^Configuration error: TRUST_PROXY /.test(err.message),
+        bad,
+      );
+    }
+  });
+});
+
+describeEachEngine('the public rate limit behind a proxy', (engine) => {
+  const post = (t: TestApp, forwardedFor: string) =>
+    request(t.app).post('/api/subscriptions').set('X-Forwarded-For', forwardedFor).send({}).then((r) => r.status);
+
+  it('with TRUST_PROXY=1 keys on the forwarded client: each gets its own budget', async () => {
+    const t = await startTestApp(engine, { PUBLIC_RATE_LIMIT: '2', TRUST_PROXY: '1' });
+    try {
+      assert.notEqual(await post(t, '203.0.113.10'), 429);
+      assert.notEqual(await post(t, '203.0.113.10'), 429);
+      assert.equal(await post(t, '203.0.113.10'), 429, 'the first client has used its budget');
+      assert.notEqual(await post(t, '203.0.113.20'), 429, 'a second client behind the same proxy has its own');
+      // Only the hop the proxy added counts: a client cannot pick its address by sending the header itself.
+      assert.equal(await post(t, '198.51.100.1, 203.0.113.10'), 429);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('without TRUST_PROXY ignores X-Forwarded-For, so spoofing it does not reset the limit', async () => {
+    const t = await startTestApp(engine, { PUBLIC_RATE_LIMIT: '2' });
+    try {
+      assert.notEqual(await post(t, '203.0.113.10'), 429);
+      assert.notEqual(await post(t, '203.0.113.11'), 429);
+      assert.equal(await post(t, '203.0.113.12'), 429, 'every request came from the one connecting address');
+    } finally {
+      await t.close();
+    }
   });
 });
