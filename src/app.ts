@@ -61,8 +61,9 @@ export function createApp(deps: AppDeps): Express {
   const csrf = createCsrf({ secret: config.secret, secure });
   const limitPublicPosts = publicPostLimiter(config.publicRateLimit);
 
-  // Every admin route sits behind the bearer token, including ones that do not exist.
-  app.use('/api/admin', requireAdminToken(config.adminToken));
+  // Every admin route sits behind the bearer token, including ones that do not exist, in
+  // any letter case (the guard matches the path itself rather than trusting the mount).
+  app.use(requireAdminToken(config.adminToken));
   app.use('/api/admin', subscriberAdminRoutes(deps));
   app.use('/api/admin', articleAdminRoutes(deps));
   app.use('/api/admin', digestAdminRoutes(deps));

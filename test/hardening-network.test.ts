@@ -333,3 +333,45 @@ describeEachEngine('the public rate limit behind a proxy', (engine) => {
     }
   });
 });
+
+describeEachEngine('admin paths in any case', (engine) => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp(engine);
+    await t.admin('post', '/api/admin/subscribers/import?status=confirmed&consentNote=test').send({ subscribers: [{ email: 'casing@example.com', topics: ['finance'] }] }).expect(200);
+  });
+  after(() => t.close());
+
+  const casings: ['get' | 'post' | 'patch' | 'delete', string][] = [
+    ['get', '/API/ADMIN/subscribers'],
+    ['get', '/Api/Admin/digests/1'],
+    ['get', '/api/ADMIN/articles'],
+    ['get', '/aPi/aDmIn/subscribers?format=csv'],
+    ['post', '/API/ADMIN/feeds'],
+    ['delete', '/Api/Admin/Subscribers/casing@example.com'],
+    ['get', '/API/ADMIN/no-such-route'],
+    ['get', '/API/ADMIN'],
+  ];
+
+  it('answers JSON 401 without a valid token, whatever the case, and serves no admin data', async () => {
+    for (const [method, path] of casings) {
+      for (const authorization of [undefined, 'Bearer wrong-token-0123456789']) {
+        const call = request(t.app)[method](path);
+        const r = await (authorization ? call.set('Authorization', authorization) : call);
+        const label = `${method.toUpperCase()} ${path} ${authorization ? 'with a wrong token' : 'without a token'}`;
+        assert.equal(r.status, 401, label);
+        assert.match(r.headers['content-type'] ?? '', /^application\/json/, label);
+        assert.equal(r.body.error?.code, 'unauthorized', label);
+        assert.doesNotMatch(r.text, /casing@example\.com/, label);
+      }
+    }
+    const still = await t.admin('get', '/api/admin/subscribers?q=casing').expect(200);
+    assert.equal(still.body.total, 1, 'the DELETE without a token erased nobody');
+  });
+
+  it('serves the same routes in another case to a valid token, so no route is reachable around the guard', async () => {
+    const r = await t.admin('get', '/API/ADMIN/subscribers?q=casing');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.total, 1);
+  });
+});

@@ -3,7 +3,8 @@ import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { loggablePath } from './request-log';
 
-const wantsJson = (req: Request) => req.path.startsWith('/api/') || req.path === '/api';
+// Any case, as routing is: /API/ADMIN/… gets the JSON shape too.
+const wantsJson = (req: Request) => /^\/api(\/|$)/i.test(req.path);
 
 /** Errors thrown by body parsers and other middleware, turned into our kinds. */
 function asAppError(err: unknown): AppError | null {
