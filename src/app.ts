@@ -41,6 +41,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Behind a reverse proxy, req.ip (and so the public rate limit) is the client it names.
+  app.set('trust proxy', config.trustProxy);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -62,8 +64,9 @@ export function createApp(deps: AppDeps): Express {
   const csrf = createCsrf({ secret: config.secret, secure });
   const limitPublicPosts = publicPostLimiter(config.publicRateLimit);
 
-  // Every admin route sits behind the bearer token, including ones that do not exist.
-  app.use('/api/admin', requireAdminToken(db, config.adminToken));
+  // Every admin route sits behind the bearer token, including ones that do not exist, in
+  // any letter case (the guard matches the path itself rather than trusting the mount).
+  app.use(requireAdminToken(db, config.adminToken));
   app.use('/api/admin', auditChanges(db, logger));
   app.use('/api/admin', auditAdminRoutes(deps));
   app.use('/api/admin', subscriberAdminRoutes(deps));

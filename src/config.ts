@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
@@ -27,7 +28,11 @@ export interface Config {
   orgName: string;
   postalAddress: string;
   feedPollMinutes: number;
+  /** Feeds may be on loopback and private networks (an internal feed, polled on purpose). */
+  feedAllowPrivate: boolean;
   publicRateLimit: number;
+  /** Express's `trust proxy`: which hops' X-Forwarded-For to believe (false: none, the default). */
+  trustProxy: boolean | number | string[];
   logLevel: string;
 }
 
@@ -58,6 +63,36 @@ const urlWith = (protocols: string[]) =>
     }
   }, `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`);
 
+const booleanFrom = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(value), 'must be 1 or 0 (true or false)')
+  .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
+
+/** proxy-addr's names for ranges, besides addresses and CIDR ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An address or CIDR range in its plain form (`10.0.0.1`, `10.0.0.0/8`, `fd00::/8`), not `10.1` or hex. */
+const isProxyAddress = (item: string) =>
+  ipaddr.IPv4.isValidFourPartDecimal(item) || ipaddr.IPv4.isValidCIDRFourPartDecimal(item) || ipaddr.IPv6.isValid(item) || ipaddr.IPv6.isValidCIDR(item);
+
+const trustProxyFrom = z
+  .string()
+  .trim()
+  .transform((value, ctx): boolean | number | string[] => {
+    const lower = value.toLowerCase();
+    if (lower === 'true' || lower === 'false') return lower === 'true';
+    if (/^\d+$/.test(value)) return Number(value);
+    const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+    const bad = items.find((item) => !PROXY_RANGE_NAMES.includes(item.toLowerCase()) && !isProxyAddress(item));
+    if (!items.length || bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or a comma-separated list of addresses, CIDR ranges and loopback, linklocal, uniquelocal' });
+      return z.NEVER;
+    }
+    return items.map((item) => (PROXY_RANGE_NAMES.includes(item.toLowerCase()) ? item.toLowerCase() : item));
+  });
+
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const secretValue = z.string().trim().min(16, 'must be at least 16 characters');
 
@@ -81,7 +116,9 @@ const envSchema = z.object({
   ORG_NAME: nonEmpty.default('The Finance Ledger'),
   POSTAL_ADDRESS: nonEmpty.default('12 Example Street, London EC2A 1AA, United Kingdom'),
   FEED_POLL_MINUTES: numberFrom(0.1).default(15),
+  FEED_ALLOW_PRIVATE: booleanFrom.default(false),
   PUBLIC_RATE_LIMIT: intFrom(0).default(30),
+  TRUST_PROXY: trustProxyFrom.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -135,7 +172,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     orgName: e.ORG_NAME,
     postalAddress: e.POSTAL_ADDRESS,
     feedPollMinutes: e.FEED_POLL_MINUTES,
+    feedAllowPrivate: e.FEED_ALLOW_PRIVATE,
     publicRateLimit: e.PUBLIC_RATE_LIMIT,
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -1,9 +1,11 @@
 import dotenv from 'dotenv';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDb, migrateLatest } from './db';
 import { loadDemoContent } from './demo';
+import { applyServerTimeouts } from './http/server-timeouts';
 import { createLogger } from './logger';
 import { warmUpMjml } from './mail/render';
 import { createWorkers } from './workers';
@@ -32,7 +34,15 @@ async function main() {
   workers.start();
   const app = createApp({ config, db, logger, mailQueued: () => workers.mailJobs.kick(), deliveryQueued: () => workers.delivery.kick() });
 
-  const server = app.listen(config.port, config.host, () => {
+  const server = applyServerTimeouts(createServer(app));
+  // Only while starting (a port in use): later errors are not a reason to exit.
+  const cannotListen = (err: Error) => {
+    console.error(`Masthead could not start: ${err.message}`);
+    process.exit(1);
+  };
+  server.once('error', cannotListen);
+  server.once('listening', () => server.off('error', cannotListen));
+  server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     const url = config.baseUrl === `http://localhost:${config.port}` ? `http://localhost:${port}` : config.baseUrl;
     console.log(`Masthead is listening on ${url} (${config.host}:${port})`);

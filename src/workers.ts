@@ -1,5 +1,6 @@
 import { entryConfirmationEmailHandler } from './awards/entry-confirmation-email';
 import { ENTRY_CONFIRMATION_MAIL } from './awards/service';
+import { feedAddressPolicy } from './articles/feed-address';
 import { createFeedPoller } from './articles/feed-poller';
 import type { Config } from './config';
 import type { Db } from './db';
@@ -39,7 +40,12 @@ export function createWorkers(deps: {
   });
 
   const delivery = createDeliveryWorker({ db: deps.db, config: deps.config, logger: deps.logger, ...deps.delivery });
-  const feeds = createFeedPoller({ db: deps.db, logger: deps.logger, intervalMs: deps.config.feedPollMinutes * 60_000 });
+  const feeds = createFeedPoller({
+    db: deps.db,
+    logger: deps.logger,
+    intervalMs: deps.config.feedPollMinutes * 60_000,
+    addresses: feedAddressPolicy({ allowPrivate: deps.config.feedAllowPrivate }),
+  });
 
   return {
     mailJobs,

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import type { Logger } from '../logger';
+import type { FeedAddressPolicy } from './feed-address';
 import type { FetchLimits } from './feed-fetch';
 import { pollDueFeeds } from './service';
 
@@ -8,7 +9,7 @@ import { pollDueFeeds } from './service';
  * (FEED_POLL_MINUTES), each feed that is due. Stopping aborts the fetches in flight, so a
  * shutdown never waits for a slow feed.
  */
-export function createFeedPoller(deps: { db: Db; logger: Logger; intervalMs: number; limits?: FetchLimits }) {
+export function createFeedPoller(deps: { db: Db; logger: Logger; intervalMs: number; addresses: FeedAddressPolicy; limits?: FetchLimits }) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stop = new AbortController();
@@ -20,12 +21,14 @@ export function createFeedPoller(deps: { db: Db; logger: Logger; intervalMs: num
         const results = await pollDueFeeds(deps.db, {
           intervalMs: deps.intervalMs,
           limits: deps.limits,
+          addresses: deps.addresses,
+          logger: deps.logger,
           signal: stop.signal,
           onError: (feedId, err) => deps.logger.error({ feed: feedId, err: (err as Error).message }, 'feed poll failed'),
         });
         for (const r of results) {
-          if (r.error) deps.logger.warn({ feed: r.feedId, error: r.error }, 'feed not polled');
-          else if (r.new || r.updated) deps.logger.info({ feed: r.feedId, new: r.new, updated: r.updated }, 'feed polled');
+          // A failed fetch was logged with its cause by pollFeed.
+          if (!r.error && (r.new || r.updated)) deps.logger.info({ feed: r.feedId, new: r.new, updated: r.updated }, 'feed polled');
         }
       } catch (err) {
         deps.logger.error({ err: (err as Error).message }, 'feed poller failed');

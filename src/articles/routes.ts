@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { Config } from '../config';
 import type { Db } from '../db';
+import type { Logger } from '../logger';
+import { feedAddressPolicy } from './feed-address';
 import { notFound } from '../errors';
 import { jsonBody } from '../http/body';
 import { pageQuery } from '../http/listing';
@@ -10,10 +12,11 @@ import { articleInput, articleListQuery, idParam, feedInput } from './schema';
 import { articleView, feedView, pollFeedById, registerFeed, resolveTopic, upsertArticle } from './service';
 
 /** Articles and feeds for admins (mounted under /api/admin, behind the bearer token). */
-export function articleAdminRoutes(deps: { db: Db; config: Pick<Config, 'feedPollMinutes'> }): Router {
+export function articleAdminRoutes(deps: { db: Db; logger: Logger; config: Pick<Config, 'feedPollMinutes' | 'feedAllowPrivate'> }): Router {
   const router = Router();
-  const { db } = deps;
+  const { db, logger } = deps;
   const intervalMs = deps.config.feedPollMinutes * 60_000;
+  const addresses = feedAddressPolicy({ allowPrivate: deps.config.feedAllowPrivate });
 
   router.post('/articles', ...jsonBody(), async (req, res) => {
     const input = parseInput(articleInput, req.body);
@@ -37,7 +40,7 @@ export function articleAdminRoutes(deps: { db: Db; config: Pick<Config, 'feedPol
 
   router.post('/feeds', ...jsonBody(), async (req, res) => {
     const input = parseInput(feedInput, req.body);
-    const { id, created } = await registerFeed(db, input);
+    const { id, created } = await registerFeed(db, input, addresses);
     res.status(created ? 201 : 200).json(feedView((await findFeedWithTopicById(db, id))!));
   });
 
@@ -49,7 +52,7 @@ export function articleAdminRoutes(deps: { db: Db; config: Pick<Config, 'feedPol
 
   router.post('/feeds/:id/poll', async (req, res) => {
     const { id } = parseInput(idParam, req.params);
-    const result = await pollFeedById(db, id, { intervalMs });
+    const result = await pollFeedById(db, id, { intervalMs, addresses, logger });
     if (!result) throw notFound('No feed has this id.');
     res.json(result);
   });

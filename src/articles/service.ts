@@ -2,7 +2,9 @@ import type { Knex } from 'knex';
 import { toDate, type Db } from '../db';
 import { validationFailed } from '../errors';
 import { findTopicsBySlugs, listTopics, type Topic } from '../topics/queries';
-import { DEFAULT_FETCH_LIMITS, fetchFeed, FeedFetchError, type FetchLimits } from './feed-fetch';
+import type { Logger } from '../logger';
+import { checkFeedHost, FeedAddressError, type FeedAddressPolicy } from './feed-address';
+import { fetchFeed, FeedFetchError, type FetchLimits } from './feed-fetch';
 import { FeedFormatError, parseFeed, type FeedItem } from './feed-parse';
 import { canonicalUrl, cleanLine, excerpt, readingMinutesFor } from './plain-text';
 import {
@@ -141,9 +143,25 @@ export function feedView(row: FeedWithTopic): FeedView {
   };
 }
 
-/** Registers a feed, due at once; registering a known URL again only changes its topic. */
-export async function registerFeed(db: Db, input: { url: string; topic: string }, now = new Date()): Promise<{ id: number; created: boolean }> {
+/**
+ * Registers a feed, due at once; registering a known URL again only changes its topic. Its
+ * host must resolve to addresses the policy allows (polls check again at every connection).
+ */
+export async function registerFeed(
+  db: Db,
+  input: { url: string; topic: string },
+  addresses: FeedAddressPolicy,
+  now = new Date(),
+): Promise<{ id: number; created: boolean }> {
   const topic = await resolveTopic(db, input.topic);
+  try {
+    await checkFeedHost(new URL(input.url), addresses);
+  } catch (err) {
+    if (!(err instanceof FeedAddressError)) throw err;
+    throw validationFailed({
+      url: err.unresolved ? 'url names a host that could not be found' : 'url must be a public internet address; local and private networks are refused',
+    });
+  }
   return db.transaction(async (trx) => {
     const existing = await findFeedByUrl(trx, input.url);
     if (existing) {
@@ -179,8 +197,17 @@ export interface PollOptions {
   limits?: FetchLimits;
   /** When the feed is due again after this poll. */
   intervalMs: number;
+  addresses: FeedAddressPolicy;
+  /** Where the cause of a failed fetch goes. */
+  logger: Logger;
   signal?: AbortSignal;
 }
+
+/**
+ * What admins see for any failed fetch. The cause (connection refused, HTTP 404, not XML)
+ * would let the feed form probe the network, port by port, so it goes to the log only.
+ */
+export const FEED_FETCH_FAILED = 'could not fetch the feed';
 
 /**
  * Polls one feed and records the outcome on it. Never throws for the feed's own faults
@@ -191,7 +218,11 @@ export async function pollFeed(db: Db, feed: FeedRow, options: PollOptions): Pro
   const nextPollAt = new Date(startedAt.getTime() + options.intervalMs);
   const result: PollResult = { feedId: feed.id, new: 0, updated: 0, notModified: false, error: null };
   try {
-    const response = await fetchFeed(feed.url, { etag: feed.etag, lastModified: feed.last_modified }, options.limits ?? DEFAULT_FETCH_LIMITS, options.signal);
+    const response = await fetchFeed(
+      feed.url,
+      { etag: feed.etag, lastModified: feed.last_modified },
+      { addresses: options.addresses, limits: options.limits, stop: options.signal },
+    );
     if (response.status === 'not_modified') {
       result.notModified = true;
       await updateFeed(db, feed.id, { last_polled_at: startedAt, last_success_at: startedAt, last_error: null, next_poll_at: nextPollAt });
@@ -219,7 +250,8 @@ export async function pollFeed(db: Db, feed: FeedRow, options: PollOptions): Pro
     return result;
   } catch (err) {
     const known = err instanceof FeedFetchError || err instanceof FeedFormatError;
-    result.error = known ? (err as Error).message : 'the feed could not be saved';
+    result.error = known ? FEED_FETCH_FAILED : 'the feed could not be saved';
+    if (known) options.logger.warn({ feed: feed.id, cause: (err as Error).message }, 'feed could not be fetched');
     result.new = 0;
     result.updated = 0;
     await updateFeed(db, feed.id, { last_polled_at: startedAt, last_error: result.error, next_poll_at: nextPollAt });

@@ -7,11 +7,19 @@ import { safeEqual } from '../tokens';
 import type { StaffLocals } from './staff-session';
 
 /**
- * Guards /api/admin/*: `Authorization: Bearer …` with the operator's ADMIN_TOKEN (the admin
- * role) or a staff member's personal token (their role). Sets res.locals.actor for the audit log.
+ * /api/admin and below, in any case: Express matches routes case-insensitively, so
+ * `/API/ADMIN/subscribers` reaches the same handler and must meet the same guard.
+ */
+export const isAdminApiPath = (path: string) => /^\/api\/admin(\/|$)/i.test(path);
+
+/**
+ * Guards /api/admin/* (any case): `Authorization: Bearer …` with the operator's ADMIN_TOKEN
+ * (the admin role) or a staff member's personal token (their role). Sets res.locals.actor
+ * for the audit log.
  */
 export function requireAdminToken(db: Db, adminToken: string): RequestHandler {
   return async (req, res, next) => {
+    if (!isAdminApiPath(req.path)) return next();
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) return next(unauthorized());
