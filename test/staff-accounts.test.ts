@@ -210,7 +210,10 @@ describeEachEngine('staff accounts and sign-in', (engine) => {
     const judge = await signIn(t, 'role.judge@example.com');
     assert.equal((await editor.get('/admin/staff')).status, 403);
     assert.equal((await editor.get('/admin/audit')).status, 403);
-    assert.equal((await judge.get('/admin')).status, 403);
+    const judgeHome = await judge.get('/admin');
+    assert.equal(judgeHome.status, 303, 'a judge has no dashboard: /admin sends them on');
+    assert.equal(judgeHome.headers.location, '/admin/account');
+    assert.equal((await judge.get('/admin/audit')).status, 403);
     await judge.get('/admin/account').expect(200);
     const editorNav = (await editor.get('/admin')).text;
     assert.doesNotMatch(editorNav, /href="\/admin\/staff"/, 'the navigation hides what the role cannot open');

@@ -4,13 +4,13 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import { auditChanges } from '../http/audit-trail';
 import { createCsrf } from '../http/csrf';
-import { loadStaffSession, requireRole, requireStaff, sessionCookie } from '../http/staff-session';
+import { loadStaffSession, requireRole, requireStaff, sessionCookie, type StaffLocals } from '../http/staff-session';
 import type { Logger } from '../logger';
 import { accountRoutes } from '../staff/account-routes';
 import { staffAdminRoutes } from '../staff/admin-routes';
 import { staffAuthRoutes } from '../staff/routes';
 import { renderConsole } from './render';
-import { EDITORS } from './screens';
+import { EDITORS, homeFor } from './screens';
 
 export interface ConsoleDeps {
   config: Config;
@@ -43,6 +43,12 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.use(staffAuthRoutes(screenDeps));
 
   router.use(requireStaff());
+  // Sign-in always lands on /admin; a judge, who has no dashboard, is sent on to their own screen.
+  router.get('/', (req, res, next) => {
+    const role = (res.locals as StaffLocals).actor?.role;
+    if (role === 'judge') return res.redirect(303, homeFor(role));
+    next();
+  });
   router.get('/', requireRole(...EDITORS), csrf.provideToken, (req, res) => {
     renderConsole(req, res, 'console/views/dashboard.njk', { title: 'Dashboard' });
   });

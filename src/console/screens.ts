@@ -30,5 +30,5 @@ export function navigationFor(role: StaffRole, currentPath: string) {
   }));
 }
 
-/** Where a role lands after signing in. */
+/** Where /admin sends a role that has no dashboard. */
 export const homeFor = (role: StaffRole) => (role === 'judge' ? '/admin/account' : '/admin');

@@ -5,7 +5,6 @@ import { formBody } from '../http/body';
 import type { Csrf } from '../http/csrf';
 import { sessionCookie, type StaffLocals } from '../http/staff-session';
 import { fieldErrors } from '../http/validate';
-import { homeFor } from '../console/screens';
 import { renderConsole, setFlash } from '../console/render';
 import { findStaffById, type StaffRow } from './queries';
 import { codeForm, loginForm, newPassword } from './schema';
@@ -39,7 +38,7 @@ export function staffAuthRoutes(deps: Deps): Router {
 
   router.get('/login', csrf.provideToken, (req, res) => {
     const locals = res.locals as StaffLocals;
-    if (locals.staff) return res.redirect(303, safeNext(req.query.next) || homeFor(locals.staff.role));
+    if (locals.staff) return res.redirect(303, safeNext(req.query.next) || '/admin');
     renderLogin(req, res, 200, { stage: locals.session?.stage === 'password' ? 'code' : 'password', email: '' });
   });
 
@@ -48,7 +47,7 @@ export function staffAuthRoutes(deps: Deps): Router {
     const next = safeNext((req.body as { next?: unknown }).next);
     const signedIn = (staff: StaffRow, value: string) => {
       res.cookie(cookie.name, value, cookie.options);
-      res.redirect(303, next || homeFor(staff.role));
+      res.redirect(303, next || '/admin');
     };
 
     // Second step: the session already knows the account.
@@ -132,7 +131,7 @@ export function staffAuthRoutes(deps: Deps): Router {
       }
       res.cookie(cookie.name, await startSignedInSession(db, staff, 'link'), cookie.options);
       setFlash(res, 'Your password is set. You are signed in.');
-      res.redirect(303, homeFor(staff.role));
+      res.redirect(303, '/admin');
     });
   }
 
