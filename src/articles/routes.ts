@@ -6,7 +6,7 @@ import { feedAddressPolicy } from './feed-address';
 import { notFound } from '../errors';
 import { jsonBody } from '../http/body';
 import { pageQuery } from '../http/listing';
-import { parseInput } from '../http/validate';
+import { parseInput, parseQuery } from '../http/validate';
 import { countArticles, countFeeds, findArticleWithTopicById, findFeedWithTopicById, listArticlesPage, listFeedsPage } from './queries';
 import { articleInput, articleListQuery, idParam, feedInput } from './schema';
 import { articleView, feedView, pollFeedById, registerFeed, resolveTopic, upsertArticle } from './service';
@@ -25,7 +25,7 @@ export function articleAdminRoutes(deps: { db: Db; logger: Logger; config: Pick<
   });
 
   router.get('/articles', async (req, res) => {
-    const query = parseInput(articleListQuery, req.query);
+    const query = parseQuery(articleListQuery, req.query);
     const filter = { topicId: query.topic ? (await resolveTopic(db, query.topic)).id : undefined };
     const [total, rows] = await Promise.all([countArticles(db, filter), listArticlesPage(db, filter, (query.page - 1) * query.pageSize, query.pageSize)]);
     res.json({ items: rows.map(articleView), total, page: query.page, pageSize: query.pageSize });
@@ -45,7 +45,7 @@ export function articleAdminRoutes(deps: { db: Db; logger: Logger; config: Pick<
   });
 
   router.get('/feeds', async (req, res) => {
-    const query = parseInput(pageQuery, req.query);
+    const query = parseQuery(pageQuery, req.query);
     const [total, rows] = await Promise.all([countFeeds(db), listFeedsPage(db, (query.page - 1) * query.pageSize, query.pageSize)]);
     res.json({ items: rows.map(feedView), total, page: query.page, pageSize: query.pageSize });
   });

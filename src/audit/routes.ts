@@ -2,16 +2,16 @@ import { Router } from 'express';
 import type { Db } from '../db';
 import { pageQuery } from '../http/listing';
 import { requireRole } from '../http/staff-session';
-import { parseInput } from '../http/validate';
+import { parseQuery } from '../http/validate';
 import { renderConsole } from '../console/render';
 import { countAuditEntries, listAuditEntries } from './queries';
 import { auditQuery } from './schema';
 import { auditView } from './service';
 
-const query = auditQuery.extend(pageQuery.shape).strict();
+const query = auditQuery.extend(pageQuery.shape);
 
 async function auditPage(db: Db, input: unknown) {
-  const q = parseInput(query, input);
+  const q = parseQuery(query, input);
   const filter = { entity: q.entity || undefined, entityId: q.entityId || undefined, actor: q.actor || undefined };
   const [total, rows] = await Promise.all([countAuditEntries(db, filter), listAuditEntries(db, filter, (q.page - 1) * q.pageSize, q.pageSize)]);
   return { filter, total, page: q.page, pageSize: q.pageSize, items: rows.map(auditView) };

@@ -18,5 +18,4 @@ export const auditQuery = z
     entity: z.string().trim().max(40).optional(),
     entityId: z.string().trim().max(120).optional(),
     actor: z.string().trim().max(254).optional(),
-  })
-  .strict();
+  });

@@ -3,7 +3,7 @@ import { toDate, type Db } from '../db';
 import { notFound, validationFailed } from '../errors';
 import { jsonBody } from '../http/body';
 import { pageQuery, sendCsv, wantsCsv } from '../http/listing';
-import { parseInput } from '../http/validate';
+import { parseInput, parseQuery } from '../http/validate';
 import { storedPath } from './documents';
 import {
   countEntries,
@@ -76,7 +76,7 @@ export function awardAdminRoutes(deps: { db: Db; config: { dataDir: string } }):
   });
 
   router.get('/entries', async (req, res) => {
-    const query = parseInput(entryListQuery.extend(pageQuery.shape), req.query);
+    const query = parseQuery(entryListQuery.extend(pageQuery.shape), req.query);
     const filter: EntryFilter = { status: query.status, q: query.q || undefined };
     if (query.programme) {
       const programme = await findProgrammeBySlug(db, query.programme);

@@ -1,15 +1,15 @@
 import { Router } from 'express';
 import { notFound } from '../errors';
-import { parseInput } from '../http/validate';
+import { parseQuery } from '../http/validate';
 import { digestIdParam, previewQuery } from './schema';
-import { loadDigest, previewDigest, webRecipient, type DigestDeps } from './service';
+import { loadDigest, previewDigest, webCopyHtml, webRecipient, type DigestDeps } from './service';
 
 /** Digests for admins (mounted under /api/admin, behind the bearer token). */
 export function digestAdminRoutes(deps: DigestDeps): Router {
   const router = Router();
 
   router.get('/digests/preview', async (req, res) => {
-    const query = parseInput(previewQuery, req.query);
+    const query = parseQuery(previewQuery, req.query);
     const { html } = await previewDigest(deps, query);
     res.type('html').send(html);
   });
@@ -27,7 +27,7 @@ export function digestRoutes(deps: DigestDeps): Router {
     if (!digest) throw notFound('There is no digest at this address.');
     // Test digests and unsent ones live here too; search engines have no business with them.
     res.set('X-Robots-Tag', 'noindex');
-    res.type('html').send(digest.personalise(webRecipient(deps.config)).html);
+    res.type('html').send(webCopyHtml(digest.personalise(webRecipient(deps.config)).html, deps.config));
   });
 
   return router;

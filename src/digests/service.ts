@@ -78,6 +78,17 @@ export const webRecipient = (config: Pick<Config, 'baseUrl'>): Recipient => ({
   preferencesUrl: `${config.baseUrl}/newsletter`,
 });
 
+/**
+ * The web copy belongs to no reader, so "Preferences" and "Unsubscribe" (both leading to
+ * the signup page there) would promise what they cannot do: it says "Manage your
+ * subscription" once instead.
+ */
+export function webCopyHtml(html: string, config: Pick<Config, 'baseUrl'>): string {
+  const href = `${config.baseUrl}/newsletter`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pair = new RegExp(`<a href="${href}"([^>]*)>Preferences</a>\\s*&middot;\\s*<a href="${href}"[^>]*>Unsubscribe</a>`);
+  return html.replace(pair, `<a href="${config.baseUrl}/newsletter"$1>Manage your subscription</a>`);
+}
+
 /** One subscriber's details for `personalise`: their name and their own signed links. */
 export function recipientFor(deps: Pick<DigestDeps, 'config'>, subscriber: Pick<SubscriberRow, 'id' | 'token_nonce' | 'name'>): Recipient {
   return {

@@ -21,3 +21,24 @@ export const formBody = (limit = '100kb'): RequestHandler[] => [
   requireContentType(['application/x-www-form-urlencoded'], 'a form (application/x-www-form-urlencoded)'),
   express.urlencoded({ limit, extended: false, parameterLimit: 200 }),
 ];
+
+/**
+ * Whether JSON text nests no deeper than `max` arrays and objects, found in one linear pass
+ * before JSON.parse sees it: a body nested millions deep would otherwise hold the event
+ * loop (and every other request) while it is parsed and walked.
+ */
+export function jsonDepthWithin(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return false;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return true;
+}

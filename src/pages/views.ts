@@ -44,6 +44,10 @@ export function installViews(app: Express, config: Pick<Config, 'orgName' | 'pos
   env.addGlobal('stylesheetUrl', versionedUrl('style.css'));
   env.addGlobal('consoleStylesheetUrl', versionedUrl('console.css'));
   env.addGlobal('consoleScriptUrl', versionedUrl('console.js'));
+  const faviconUrl = versionedUrl('favicon.svg');
+  env.addGlobal('faviconUrl', faviconUrl);
+  // Browsers and crawlers ask for /favicon.ico whatever the page links.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, faviconUrl));
   env.addGlobal('org', { name: config.orgName, postalAddress: config.postalAddress });
   env.addGlobal('year', new Date().getUTCFullYear());
   env.addFilter('paragraphs', paragraphs);

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { toDate, type Db } from '../db';
 import { notFound, unsupportedMediaType } from '../errors';
 import { pageQuery, sendCsv, wantsCsv } from '../http/listing';
-import { parseInput } from '../http/validate';
-import { importSubscribers, rowsFromCsv, rowsFromJson } from './import';
+import { parseInput, parseQuery } from '../http/validate';
+import { importSubscribers, rowsFromCsv, rowsFromJsonText } from './import';
 import { countSubscribers, listSubscribersPage, listTopicSlugsForSubscribers, type SubscriberFilter, type SubscriberRow } from './queries';
 import { SUBSCRIBER_STATUSES } from './schema';
 import { eraseSubscriber } from './service';
@@ -47,7 +47,7 @@ export function subscriberAdminRoutes(deps: { db: Db; mailQueued: () => void }):
   const { db } = deps;
 
   router.get('/subscribers', async (req, res) => {
-    const query = parseInput(listQuery, req.query);
+    const query = parseQuery(listQuery, req.query);
     const filter: SubscriberFilter = { status: query.status, topic: query.topic };
     const page = async (offset: number, limit: number) => {
       const rows = await listSubscribersPage(db, filter, offset, limit);
@@ -67,11 +67,12 @@ export function subscriberAdminRoutes(deps: { db: Db; mailQueued: () => void }):
   router.post(
     '/subscribers/import',
     (req, _res, next) => next(req.is(['text/csv', 'application/json']) ? undefined : unsupportedMediaType('text/csv or application/json')),
-    express.text({ type: 'text/csv', limit: '25mb' }),
-    express.json({ limit: '25mb' }),
+    // Both kinds arrive as text: JSON is checked for depth before it is parsed (rowsFromJsonText).
+    express.text({ type: ['text/csv', 'application/json'], limit: '25mb' }),
     async (req, res) => {
       const options = parseInput(importQuery, req.query);
-      const rows = req.is('text/csv') ? rowsFromCsv(String(req.body ?? '')) : rowsFromJson(req.body);
+      const text = typeof req.body === 'string' ? req.body : '';
+      const rows = req.is('text/csv') ? rowsFromCsv(text) : rowsFromJsonText(text);
       const result = await importSubscribers(db, rows, { status: options.status, consentNote: options.consentNote ?? null });
       if (options.status === 'pending' && result.added) deps.mailQueued();
       res.json(result);

@@ -11,7 +11,8 @@ import {
 } from './queries';
 import { emailAddress, personName, CONSENT } from './schema';
 import { CONFIRMATION_MAIL, DEFAULT_TOPIC, emailHash, newNonce } from './service';
-import { badRequest } from '../errors';
+import { AppError, badRequest } from '../errors';
+import { jsonDepthWithin } from '../http/body';
 
 /**
  * Bringing in an existing list. Each row is checked on its own: a bad row is reported with
@@ -38,10 +39,24 @@ export interface ImportResult {
   skipped: { line: number; reason: string }[];
 }
 
-export const MAX_IMPORT_ROWS = 250_000;
+/** Rows one import request takes; larger lists are sent in parts (each part answers in seconds). */
+export const MAX_IMPORT_ROWS = 100_000;
+// {"subscribers": [{"topics": [...]}]} is four levels; nothing an import needs goes deeper.
+const MAX_JSON_DEPTH = 4;
+
+const tooManyRows = () => new AppError(413, 'too_many_rows', `An import takes at most ${MAX_IMPORT_ROWS.toLocaleString('en-GB')} rows per request; split the list.`);
+
+/** Counted before parsing: line breaks bound the rows, so a huge file is refused before any work. */
+function countLines(text: string): number {
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return lines;
+}
 const CHUNK = 1000;
 
 export function rowsFromCsv(text: string): ImportRow[] {
+  // The header, the rows, and a trailing line break.
+  if (countLines(text) > MAX_IMPORT_ROWS + 2) throw tooManyRows();
   let records: { record: Record<string, string>; info: { lines: number } }[];
   let header: string[] = [];
   try {
@@ -59,9 +74,24 @@ export function rowsFromCsv(text: string): ImportRow[] {
   return records.map(({ record, info }) => ({ line: info.lines, email: record.email, name: record.name, topics: record.topics }));
 }
 
+/** The JSON form of an import, from its text: depth checked before parsing, rows counted after. */
+export function rowsFromJsonText(text: string): ImportRow[] {
+  if (!jsonDepthWithin(text, MAX_JSON_DEPTH)) {
+    throw badRequest(`The JSON is nested deeper than an import needs (at most ${MAX_JSON_DEPTH} levels: {"subscribers": [{"email": …, "topics": […]}]}).`, 'invalid_body');
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new AppError(400, 'invalid_json', 'The body is not valid JSON.');
+  }
+  return rowsFromJson(body);
+}
+
 export function rowsFromJson(body: unknown): ImportRow[] {
   const list = (body as { subscribers?: unknown })?.subscribers;
   if (!Array.isArray(list)) throw badRequest('The body must be {"subscribers": [{"email": …}]}.', 'invalid_body');
+  if (list.length > MAX_IMPORT_ROWS) throw tooManyRows();
   return list.map((item, index) => {
     const row = (item && typeof item === 'object' ? item : {}) as Record<string, unknown>;
     return { line: index + 1, email: row.email, name: row.name, topics: row.topics };
@@ -76,7 +106,7 @@ interface CleanRow {
 }
 
 export async function importSubscribers(db: Db, rows: ImportRow[], options: ImportOptions): Promise<ImportResult> {
-  if (rows.length > MAX_IMPORT_ROWS) throw badRequest(`An import takes at most ${MAX_IMPORT_ROWS} rows; split the file.`, 'too_many_rows');
+  if (rows.length > MAX_IMPORT_ROWS) throw tooManyRows();
   const topicIdBySlug = new Map((await listTopics(db)).map((t) => [t.slug, t.id]));
   const result: ImportResult = { added: 0, updated: 0, skipped: [] };
 

@@ -60,7 +60,9 @@ export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
 
 /** The consent wording shown beside the checkbox; its version is stored with each consent. */
 export const CONSENT = {
-  version: '2026-11-30',
+  // The wording's date: a consent record names the words the person agreed to.
+  version: '2026-12-02',
+  // "the newsletter from …": reads right whether or not the name starts with "The".
   text: (orgName: string) =>
-    `I agree to receive the ${orgName} newsletter by email. I can unsubscribe at any time with the link in every issue, and my address is used for nothing else.`,
+    `I agree to receive the newsletter from ${orgName} by email. I can unsubscribe at any time with the link in every issue, and my address is used for nothing else.`,
 };
