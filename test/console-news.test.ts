@@ -1,8 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { startTestApp, type TestApp } from './helpers/app';
+import { csrfFrom, startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine } from './helpers/engines';
 import { addArticles, addConfirmedSubscribers, waitForDigest } from './helpers/sending';
+import { sentTo } from './helpers/smtp';
+import { createStaff, signIn, submitForm, type Agent } from './helpers/staff';
+
+/** The text of the page's flash message, after following a redirect. */
+async function flashAfter(agent: Agent, response: { status: number; headers: Record<string, string> }) {
+  assert.equal(response.status, 303, 'the action redirects');
+  const page = await agent.get(response.headers.location).expect(200);
+  return /class="flash[^"]*" role="status">([^<]*)</.exec(page.text)?.[1].trim() ?? '';
+}
+
+const count = async (t: TestApp, table: string) => Number((await t.db(table).count({ n: '*' }))[0].n);
 
 /**
  * Issue 10's newsroom side: the lists the console needs in the admin API (subscriber search,
@@ -65,5 +76,139 @@ describeEachEngine('console news: admin API lists', (engine) => {
     assert.ok(real.startedAt && real.finishedAt);
     const none = await t.admin('get', '/api/admin/digests?topic=banking').expect(200);
     assert.deepEqual(none.body.items, []);
+  });
+});
+
+describeEachEngine('console news: the Subscribers screen', (engine) => {
+  let t: TestApp;
+  let editor: Agent;
+  before(async () => {
+    t = await startTestApp(engine);
+    await createStaff(t, 'esme.editor@example.com', 'editor');
+    editor = await signIn(t, 'esme.editor@example.com');
+    await addConfirmedSubscribers(t, [
+      { email: 'odile.ferrand@example.com', name: 'Odile Ferrand', topics: ['finance'] },
+      { email: 'quist@treasury.example', name: 'Bartholomew Quist', topics: ['banking'] },
+    ]);
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('searches by name and by address, with filters, for editors only', async () => {
+    const byName = await editor.get('/admin/subscribers?q=ferrand').expect(200);
+    assert.match(byName.text, /odile\.ferrand@example\.com/);
+    assert.doesNotMatch(byName.text, /quist@treasury/);
+    assert.match(byName.text, /<caption>1 subscriber<\/caption>/);
+    const byAddress = await editor.get('/admin/subscribers?q=TREASURY&topic=banking&status=confirmed').expect(200);
+    assert.match(byAddress.text, /quist@treasury\.example/);
+    assert.doesNotMatch(byAddress.text, /odile/);
+    assert.match(byAddress.text, /<option value="banking" selected>/, 'the filters keep their values');
+    const none = await editor.get('/admin/subscribers?q=nobody-at-all').expect(200);
+    assert.match(none.text, /No subscriber matches/);
+    assert.match((await editor.get('/admin').expect(200)).text, /href="\/admin\/subscribers"/, 'the screen is in the navigation');
+
+    await createStaff(t, 'jude.judge@example.com', 'judge');
+    const judge = await signIn(t, 'jude.judge@example.com');
+    await judge.get('/admin/subscribers').expect(403);
+    await judge.get('/admin/subscribers/import').expect(403);
+  });
+
+  it('previews an uploaded CSV without storing or emailing anything, then imports it on confirmation', async () => {
+    const csv = [
+      'email,name,topics',
+      'new.reader@example.com,New Reader,finance',
+      'not-an-address,Bad Row,finance',
+      'ODILE.FERRAND@example.com,,banking',
+      'second.new@example.com,,fintech;banking',
+      'third@example.com,,astrology',
+    ].join('\n');
+    const [subscribers, jobs, mails] = [await count(t, 'subscribers'), await count(t, 'mail_jobs'), t.smtp.messages.length];
+    const page = await editor.get('/admin/subscribers/import').expect(200);
+    const preview = await editor
+      .post('/admin/subscribers/import')
+      .field('_csrf', csrfFrom(page.text))
+      .field('status', 'pending')
+      .attach('file', Buffer.from(csv), { filename: 'readers.csv', contentType: 'text/csv' })
+      .expect(200);
+    assert.match(preview.text, /<strong>2<\/strong> would be added/);
+    assert.match(preview.text, /<strong>1<\/strong> already known, would be updated/);
+    assert.match(preview.text, /<strong>2<\/strong> would be skipped/);
+    assert.match(preview.text, /<td class="number">3<\/td><td>invalid email: /);
+    assert.match(preview.text, /<td class="number">6<\/td><td>unknown topic: astrology/);
+    assert.match(preview.text, /Import 3 subscribers/);
+    assert.match(preview.text, /File: readers\.csv/);
+
+    await t.flushMail();
+    assert.equal(await count(t, 'subscribers'), subscribers, 'the preview stored nobody');
+    assert.equal(await count(t, 'mail_jobs'), jobs, 'and queued no mail');
+    assert.equal(t.smtp.messages.length, mails, 'and sent none');
+    const odile = await t.admin('get', '/api/admin/subscribers?q=odile').expect(200);
+    assert.deepEqual(odile.body.items[0].topics, ['finance'], 'nor added a topic');
+
+    // Someone else cannot run this preview.
+    await createStaff(t, 'other.editor@example.com', 'editor');
+    const other = await signIn(t, 'other.editor@example.com');
+    const draft = /name="draft" value="([a-f0-9]{32})"/.exec(preview.text)![1];
+    const stolen = await submitForm(other, '/admin/subscribers/import', '/admin/subscribers/import/confirm', { draft });
+    assert.equal(stolen.status, 410);
+
+    const confirm = await editor.post('/admin/subscribers/import/confirm').type('form').send({ _csrf: csrfFrom(preview.text), draft });
+    assert.equal(await flashAfter(editor, confirm), 'Imported: 2 added, 1 updated, 2 skipped. Each new address gets a confirmation email.');
+    await t.smtp.waitFor(sentTo('new.reader@example.com'));
+    await t.smtp.waitFor(sentTo('second.new@example.com'));
+    const added = await t.db('subscribers').where({ email: 'new.reader@example.com' }).first();
+    assert.equal(added.status, 'pending');
+    assert.equal(added.consent_source, 'import');
+
+    const again = await editor.post('/admin/subscribers/import/confirm').type('form').send({ _csrf: csrfFrom(preview.text), draft });
+    assert.equal(again.status, 410, 'a confirmed preview cannot be imported twice');
+    const audit = await t.db('audit_log').where({ action: 'subscribers.import' });
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0].actor_label, 'esme.editor@example.com');
+  });
+
+  it('takes pasted rows, and asks for a consent note before importing as confirmed', async () => {
+    const page = await editor.get('/admin/subscribers/import').expect(200);
+    const noNote = await editor.post('/admin/subscribers/import').field('_csrf', csrfFrom(page.text)).field('status', 'confirmed').field('csv', 'email\npasted@example.com').expect(422);
+    assert.match(noNote.text, /Importing as confirmed needs consentNote/);
+    assert.match(noNote.text, /pasted@example\.com<\/textarea>/, 'the pasted rows are kept');
+    const empty = await editor.post('/admin/subscribers/import').field('_csrf', csrfFrom(page.text)).field('status', 'pending').expect(422);
+    assert.match(empty.text, /Choose a CSV file, or paste the rows below/);
+    const badCsv = await editor.post('/admin/subscribers/import').field('_csrf', csrfFrom(page.text)).field('csv', 'name,topics\nx,finance').expect(422);
+    assert.match(badCsv.text, /needs a header row with an &quot;email&quot; column/);
+    const ok = await editor
+      .post('/admin/subscribers/import')
+      .field('_csrf', csrfFrom(page.text))
+      .field('status', 'confirmed')
+      .field('consentNote', 'Signed up at the 2025 conference stand')
+      .field('csv', 'email\npasted@example.com')
+      .expect(200);
+    assert.match(ok.text, /Import 1 subscriber</);
+    const confirm = await editor.post('/admin/subscribers/import/confirm').type('form').send({ _csrf: csrfFrom(ok.text), draft: /name="draft" value="([a-f0-9]+)"/.exec(ok.text)![1] });
+    assert.match(await flashAfter(editor, confirm), /^Imported: 1 added, 0 updated, 0 skipped\.$/);
+    assert.equal((await t.db('subscribers').where({ email: 'pasted@example.com' }).first()).status, 'confirmed');
+  });
+
+  it('erases a subscriber only after the address is typed to confirm', async () => {
+    const row = await t.db('subscribers').where({ email: 'quist@treasury.example' }).first();
+    const list = await editor.get('/admin/subscribers?q=quist').expect(200);
+    assert.match(list.text, new RegExp(`href="/admin/subscribers/${row.id}/erase"`));
+    const page = await editor.get(`/admin/subscribers/${row.id}/erase`).expect(200);
+    assert.match(page.text, /Type the address to confirm/);
+
+    const unconfirmed = await editor.post(`/admin/subscribers/${row.id}/erase`).type('form').send({ _csrf: csrfFrom(page.text) });
+    assert.equal(unconfirmed.status, 422);
+    const wrong = await editor.post(`/admin/subscribers/${row.id}/erase`).type('form').send({ _csrf: csrfFrom(page.text), confirmEmail: 'odile.ferrand@example.com' });
+    assert.equal(wrong.status, 422);
+    assert.ok(await t.db('subscribers').where({ id: row.id }).first(), 'still there');
+
+    const erased = await editor.post(`/admin/subscribers/${row.id}/erase`).type('form').send({ _csrf: csrfFrom(page.text), confirmEmail: ' Quist@Treasury.example ' });
+    assert.match(await flashAfter(editor, erased), /The subscriber is erased/);
+    assert.equal(await t.db('subscribers').where({ id: row.id }).first(), undefined);
+    assert.equal(await count(t, 'suppressions'), 1);
+    await editor.get(`/admin/subscribers/${row.id}/erase`).expect(404);
+    const audit = await t.db('audit_log').where({ action: 'subscribers.erase' }).first();
+    assert.equal(audit.entity_id, String(row.id));
   });
 });

@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import { accountRoutes } from '../staff/account-routes';
 import { staffAdminRoutes } from '../staff/admin-routes';
 import { staffAuthRoutes } from '../staff/routes';
+import { subscriberConsoleRoutes } from '../subscribers/console-routes';
 import { renderConsole } from './render';
 import { EDITORS } from './screens';
 
@@ -17,6 +18,10 @@ export interface ConsoleDeps {
   db: Db;
   logger: Logger;
   limitPublicPosts: RequestHandler;
+  /** Wakes the mail sender after a screen queued mail (an import's confirmations). */
+  mailQueued: () => void;
+  /** Wakes the digest sender after a screen started, resumed or retried a send. */
+  deliveryQueued: () => void;
 }
 
 // Pages that write their own, finer audit lines (or are not changes: signing in and out).
@@ -46,6 +51,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.get('/', requireRole(...EDITORS), csrf.provideToken, (req, res) => {
     renderConsole(req, res, 'console/views/dashboard.njk', { title: 'Dashboard' });
   });
+  router.use(subscriberConsoleRoutes(screenDeps));
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));
   router.use(auditConsoleRoutes(screenDeps));
