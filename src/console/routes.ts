@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import { articleConsoleRoutes } from '../articles/console-routes';
 import { auditConsoleRoutes } from '../audit/routes';
 import type { Config } from '../config';
 import type { Db } from '../db';
@@ -52,6 +53,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     renderConsole(req, res, 'console/views/dashboard.njk', { title: 'Dashboard' });
   });
   router.use(subscriberConsoleRoutes(screenDeps));
+  router.use(articleConsoleRoutes(screenDeps));
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));
   router.use(auditConsoleRoutes(screenDeps));
