@@ -322,3 +322,138 @@ describeEachEngine('console news: the Articles and Feeds screens', (engine) => {
     assert.equal(audit.length, 2);
   });
 });
+
+describeEachEngine('console news: the Digests screen', (engine) => {
+  let t: TestApp;
+  let editor: Agent;
+  before(async () => {
+    t = await startTestApp(engine);
+    await createStaff(t, 'dana.desk@example.com', 'editor');
+    editor = await signIn(t, 'dana.desk@example.com');
+    await addArticles(t, 'fintech', 3);
+    await addConfirmedSubscribers(t, [
+      { email: 'fin.one@example.com', topics: ['fintech'] },
+      { email: 'fin.two@example.com', topics: ['fintech', 'finance'] },
+      { email: 'fin.three@example.com', topics: ['fintech'] },
+      { email: 'not.fintech@example.com', topics: ['finance'] },
+    ]);
+    await t.flushMail();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  const query = 'topic=fintech&limit=2&subject=Fintech+this+week';
+
+  it('composes with a preview in the page, and sends a test only to the signed-in editor', async () => {
+    const empty = await editor.get('/admin/digests').expect(200);
+    assert.match(empty.text, /No digest has been sent yet/);
+    const compose = await editor.get(`/admin/digests/new?${query}`).expect(200);
+    assert.match(compose.text, /2 articles; 3 confirmed subscribers receive this topic/);
+    assert.match(compose.text, /<iframe class="digest-preview" src="\/admin\/digests\/preview\?topic=fintech&amp;limit=2&amp;subject=Fintech\+this\+week"[^>]* sandbox>/);
+    assert.match(compose.text, /Send a test to me \(dana\.desk@example\.com\)/);
+
+    const preview = await editor.get(`/admin/digests/preview?${query}`).expect(200);
+    assert.match(preview.headers['content-type'], /text\/html/);
+    assert.match(preview.headers['content-security-policy'], /default-src 'none'; style-src 'unsafe-inline'/, 'the preview runs nothing');
+    const carried = await t.admin('get', '/api/admin/articles?topic=fintech&pageSize=2').expect(200);
+    assert.ok(preview.text.includes(carried.body.items[0].title), 'the preview shows the newest article');
+    await t.agent().get(`/admin/digests/preview?${query}`).expect(303);
+
+    const bad = await editor.get('/admin/digests/new?topic=fintech&limit=99').expect(422);
+    assert.match(bad.text, /limit is a whole number from 1 to 50/);
+
+    const before = t.smtp.messages.length;
+    const test = await submitForm(editor, `/admin/digests/new?${query}`, '/admin/digests/test', { topic: 'fintech', limit: '2', subject: 'Fintech this week' });
+    assert.equal(await flashAfter(editor, test), 'A test of this digest is on its way to dana.desk@example.com (only to you).');
+    assert.equal(test.headers.location, `/admin/digests/new?${query}`, 'back to the compose page, values kept');
+    const [mail] = await t.smtp.waitFor(sentTo('dana.desk@example.com'));
+    assert.equal(mail.subject, 'Fintech this week');
+    const digest = await t.db('digests').where({ is_test: true }).first();
+    await waitForDigest(t, digest.id, ['sent']);
+    assert.equal(t.smtp.messages.length, before + 1, 'the test went to one address only');
+    assert.deepEqual((await t.db('deliveries').where({ digest_id: digest.id })).map((d: { email: string }) => d.email), ['dana.desk@example.com']);
+    const audit = await t.db('audit_log').where({ action: 'digests.test' }).first();
+    assert.equal(audit.entity_id, digest.id);
+  });
+
+  it('sends behind a confirmation that names the recipients, once however often it is submitted', async () => {
+    const confirm = await editor.get(`/admin/digests/confirm?${query}`).expect(200);
+    assert.match(confirm.text, /<h1>Send to 3 recipients\?<\/h1>/);
+    assert.match(confirm.text, /<button type="submit">Send to 3 recipients<\/button>/);
+    assert.equal(await count(t, 'deliveries'), 1, 'the confirmation page sends nothing');
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(confirm.text)![1];
+    const fields = { _csrf: csrfFrom(confirm.text), topic: 'fintech', limit: '2', subject: 'Fintech this week', idempotencyKey: key };
+
+    const [first, second] = [
+      await editor.post('/admin/digests').type('form').send(fields),
+      await editor.post('/admin/digests').type('form').send(fields),
+    ];
+    assert.equal(first.status, 303);
+    assert.equal(second.headers.location, first.headers.location, 'a double submit answers with the same digest');
+    const id = /^\/admin\/digests\/([A-Za-z0-9_-]{16})$/.exec(first.headers.location)![1];
+    assert.equal((await t.db('digests').where({ is_test: false })).length, 1, 'and sends once');
+    await waitForDigest(t, id, ['sent']);
+    const page = await editor.get(`/admin/digests/${id}`).expect(200);
+    assert.match(page.text, /<h1>Fintech this week<\/h1>/);
+    assert.match(page.text, /<strong data-field="status" aria-live="polite">sent<\/strong>/);
+    assert.match(page.text, /<progress id="send-progress" max="3" value="3">100%<\/progress>/);
+    assert.match(page.text, /<strong data-field="sent">3<\/strong> sent/);
+    assert.match(page.text, /<noscript>/);
+    assert.equal(t.smtp.to('not.fintech@example.com').length, 0);
+    assert.equal((await t.db('audit_log').where({ action: 'digests.send', entity_id: id })).length, 2);
+
+    const list = await editor.get('/admin/digests').expect(200);
+    assert.match(list.text, new RegExp(`<a href="/admin/digests/${id}">Fintech this week</a></td>\\s*<td>Fintech</td>\\s*<td>sent</td>\\s*<td class="number">3</td>\\s*<td class="number">3</td>`));
+
+    const json = await editor.get(`/admin/digests/${id}/progress`).set('Accept', 'application/json').expect(200);
+    assert.deepEqual(json.body.counts, { queued: 0, sending: 0, sent: 3, failed: 0 });
+    await t.agent().get(`/admin/digests/${id}/progress`).set('Accept', 'application/json').expect(401);
+
+    // Nothing new left: the confirmation says so, and a send goes back to compose with the reason.
+    await waitForDigest(t, (await t.admin('post', '/api/admin/digests').send({ topic: 'fintech' }).expect(202)).body.id, ['sent']);
+    const spent = await editor.get(`/admin/digests/confirm?topic=fintech&limit=2`).expect(200);
+    assert.match(spent.text, /Nothing to send/);
+    const refused = await editor.post('/admin/digests').type('form').send({ ...fields, limit: '5', idempotencyKey: 'another-key' });
+    assert.equal(refused.headers.location, '/admin/digests/new?topic=fintech&limit=5&subject=Fintech+this+week');
+    assert.match(await flashAfter(editor, refused), /^No Fintech article from the last 7 days is left/);
+  });
+
+  it('pauses, resumes and cancels a send from its page (cancel only when confirmed); judges may not', async () => {
+    await addArticles(t, 'fintech', 1);
+    // A digest whose send is held: its rows wait in the future, so the controls meet it mid-send.
+    const started = await t.admin('post', '/api/admin/digests').send({ topic: 'fintech' }).expect(202);
+    const id = started.body.id;
+    await t.db('deliveries').where({ digest_id: id }).update({ next_attempt_at: new Date(Date.now() + 3_600_000) });
+    const page = await editor.get(`/admin/digests/${id}`).expect(200);
+    assert.match(page.text, new RegExp(`action="/admin/digests/${id}/pause" data-when="sending">`), 'pause shows while sending');
+    assert.match(page.text, new RegExp(`action="/admin/digests/${id}/resume" data-when="paused" hidden>`), 'resume does not');
+
+    const paused = await submitForm(editor, `/admin/digests/${id}`, `/admin/digests/${id}/pause`, {});
+    assert.match(await flashAfter(editor, paused), /The send is paused/);
+    assert.equal((await t.db('digests').where({ id }).first()).status, 'paused');
+    const again = await submitForm(editor, `/admin/digests/${id}`, `/admin/digests/${id}/pause`, {});
+    assert.match(await flashAfter(editor, again), /A digest that is paused cannot be paused/);
+
+    const resumed = await submitForm(editor, `/admin/digests/${id}`, `/admin/digests/${id}/resume`, {});
+    assert.match(await flashAfter(editor, resumed), /The send resumes/);
+    assert.equal((await t.db('digests').where({ id }).first()).status, 'sending');
+
+    const unconfirmed = await submitForm(editor, `/admin/digests/${id}`, `/admin/digests/${id}/cancel`, {});
+    assert.equal(unconfirmed.status, 422);
+    assert.match(unconfirmed.text, /Tick the box to confirm/);
+    assert.equal((await t.db('digests').where({ id }).first()).status, 'sending');
+    const cancelled = await submitForm(editor, `/admin/digests/${id}`, `/admin/digests/${id}/cancel`, { confirm: 'yes' });
+    assert.match(await flashAfter(editor, cancelled), /The send is cancelled/);
+    assert.equal((await t.db('digests').where({ id }).first()).status, 'cancelled');
+    const actions = (await t.db('audit_log').where({ entity: 'digests', entity_id: id }).orderBy('id')).map((a: { action: string }) => a.action);
+    assert.deepEqual(actions.filter((a: string) => a !== 'digests.create'), ['digests.pause', 'digests.resume', 'digests.cancel']);
+
+    await createStaff(t, 'jo.judge@example.com', 'judge');
+    const judge = await signIn(t, 'jo.judge@example.com');
+    await judge.get('/admin/digests').expect(403);
+    await judge.get(`/admin/digests/${id}/progress`).expect(403);
+    const page2 = await editor.get(`/admin/digests/${id}`);
+    await judge.post(`/admin/digests/${id}/resume`).type('form').send({ _csrf: csrfFrom(page2.text) }).expect(403);
+  });
+});

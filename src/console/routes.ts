@@ -11,6 +11,7 @@ import { accountRoutes } from '../staff/account-routes';
 import { staffAdminRoutes } from '../staff/admin-routes';
 import { staffAuthRoutes } from '../staff/routes';
 import { subscriberConsoleRoutes } from '../subscribers/console-routes';
+import { digestConsoleRoutes } from '../digests/console-routes';
 import { renderConsole } from './render';
 import { EDITORS } from './screens';
 
@@ -54,6 +55,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
   router.use(subscriberConsoleRoutes(screenDeps));
   router.use(articleConsoleRoutes(screenDeps));
+  router.use(digestConsoleRoutes(screenDeps));
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));
   router.use(auditConsoleRoutes(screenDeps));

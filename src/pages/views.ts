@@ -44,6 +44,7 @@ export function installViews(app: Express, config: Pick<Config, 'orgName' | 'pos
   env.addGlobal('stylesheetUrl', versionedUrl('style.css'));
   env.addGlobal('consoleStylesheetUrl', versionedUrl('console.css'));
   env.addGlobal('consoleScriptUrl', versionedUrl('console.js'));
+  env.addGlobal('digestProgressScriptUrl', versionedUrl('digest-progress.js'));
   env.addGlobal('org', { name: config.orgName, postalAddress: config.postalAddress });
   env.addGlobal('year', new Date().getUTCFullYear());
   env.addFilter('paragraphs', paragraphs);
