@@ -7,6 +7,7 @@ import type { Page, Response } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app';
 import { axeViolations } from './helpers/axe';
 import { browserSkip, openBrowserOn, type BrowserOnApp } from './helpers/browser';
+import { fixture, startFeedServer, type FeedServer } from './helpers/feed-server';
 import { htmlFindings } from './helpers/html-validate';
 import { addArticles, addConfirmedSubscribers } from './helpers/sending';
 import { createStaff, STAFF_PASSWORD } from './helpers/staff';
@@ -27,12 +28,16 @@ const READERS = 300;
 describe('console news screens in Chromium: a live send watched and paused', { skip: browserSkip }, () => {
   let t: TestApp;
   let chromium: BrowserOnApp;
+  let feeds: FeedServer;
   let page: Page;
   // html-validate judges the HTML the server sent (the last document the tab loaded), not the live DOM.
   let lastDocument: Response | null = null;
 
   before(async () => {
-    t = await startTestApp({ name: 'sqlite' }, { SEND_RATE: '50' });
+    // FEED_ALLOW_PRIVATE: the feed is served on loopback (issue 9's address checks refuse it otherwise).
+    t = await startTestApp({ name: 'sqlite' }, { SEND_RATE: '50', FEED_ALLOW_PRIVATE: '1' });
+    feeds = await startFeedServer();
+    feeds.serveXml('/markets.xml', fixture('markets.rss.xml'));
     await createStaff(t, 'nadia.news@example.com', 'editor', STAFF_PASSWORD);
     await addArticles(t, 'insurance', 3, 'Cover');
     await addConfirmedSubscribers(t, Array.from({ length: READERS }, (_, i) => ({ email: `reader${i}@example.com`, name: `Reader ${i}`, topics: ['insurance'] })));
@@ -45,6 +50,7 @@ describe('console news screens in Chromium: a live send watched and paused', { s
   });
   after(async () => {
     await chromium?.close();
+    await feeds?.close();
     await t?.close();
   });
 
@@ -58,7 +64,7 @@ describe('console news screens in Chromium: a live send watched and paused', { s
     assert.equal(response?.status(), 200, pathAndQuery);
   };
 
-  it('signs in through the login page; subscribers, articles and feeds pass axe and html-validate', async () => {
+  it('signs in through the login page; each screen’s main action, with axe and html-validate on every page', async () => {
     await page.goto(chromium.url + '/admin/digests');
     assert.match(page.url(), /\/admin\/login/);
     await page.getByLabel('Email address').fill('nadia.news@example.com');
@@ -69,14 +75,45 @@ describe('console news screens in Chromium: a live send watched and paused', { s
     await open('/admin/subscribers?q=reader1');
     assert.equal(await page.locator('table.list tbody tr').count(), 50, 'a page of matches');
     await assertClean('the subscribers list');
-    await open('/admin/subscribers/import');
+
+    // Import: the preview, then the confirmation.
+    await page.getByRole('link', { name: 'Import a list' }).click();
     await assertClean('the import form');
+    const csv = 'email,name,topics\nimported.one@example.com,Imported One,finance\nbroken,,finance\n';
+    await page.getByLabel('CSV file').setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Check the list' }).click();
+    assert.equal(await page.locator('h1').innerText(), 'Check the import');
+    await assertClean('the import preview');
+    await page.getByRole('button', { name: 'Import 1 subscriber' }).click();
+    assert.match(await page.locator('.flash').innerText(), /^Imported: 1 added, 0 updated, 1 skipped\./);
+
+    // Erasure, refused until the address is typed.
+    await open('/admin/subscribers?q=imported.one');
+    await page.getByRole('link', { name: 'Erase imported.one@example.com' }).click();
+    await assertClean('the erase confirmation');
+    await page.getByRole('button', { name: 'Erase permanently' }).click();
+    assert.match(await page.locator('.error-summary').innerText(), /Type the address exactly/);
+    await assertClean('the erase confirmation with its error');
+    await page.getByLabel('Type the address to confirm').fill('imported.one@example.com');
+    await page.getByRole('button', { name: 'Erase permanently' }).click();
+    assert.match(await page.locator('.flash').innerText(), /The subscriber is erased/);
+
     await open('/admin/articles');
     await assertClean('the articles list');
-    await open('/admin/articles/new');
+    await page.getByRole('link', { name: 'Add an article' }).click();
     await assertClean('the article form');
+    await page.getByRole('button', { name: 'Save article' }).click();
+    assert.match(await page.locator('.error-summary').innerText(), /title must not be empty/);
+    await assertClean('the article form with its errors');
+
     await open('/admin/feeds');
-    await assertClean('the feeds screen');
+    await assertClean('the feeds screen (empty)');
+    await page.getByLabel('Feed address (URL)').fill(feeds.url('/markets.xml'));
+    await page.getByLabel('Topic').selectOption('investing');
+    await page.getByRole('button', { name: 'Register feed' }).click();
+    await page.getByRole('button', { name: /^Poll now/ }).click();
+    assert.equal(await page.locator('.flash').innerText(), 'Polled: 3 new articles, 0 updated.');
+    await assertClean('the feeds screen with a feed');
   });
 
   it('composes with the preview in the page, confirms the recipients, and watches the send live, then pauses it', async () => {
