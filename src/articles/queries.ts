@@ -48,6 +48,10 @@ export function findArticleByUrl(db: Conn, url: string): Promise<ArticleRow | un
   return db('articles').where({ url }).first();
 }
 
+export function findArticleById(db: Conn, id: number): Promise<ArticleRow | undefined> {
+  return db('articles').where({ id }).first();
+}
+
 export function findArticleByFeedGuid(db: Conn, feedId: number, guid: string): Promise<ArticleRow | undefined> {
   return db('articles').where({ feed_id: feedId, guid }).first();
 }
@@ -130,4 +134,13 @@ export async function claimDueFeed(db: Conn, id: number, now: Date, nextPollAt: 
 
 export function updateFeed(db: Conn, id: number, patch: Partial<Omit<FeedRow, 'id' | 'url' | 'created_at'>>) {
   return db('feeds').where({ id }).update(patch);
+}
+
+/** How many articles each feed brought, for a page of the feeds list. */
+export async function countArticlesOfFeeds(db: Conn, feedIds: number[]): Promise<Map<number, number>> {
+  const byId = new Map(feedIds.map((id) => [id, 0]));
+  if (!feedIds.length) return byId;
+  const rows: { feed_id: number; n: number | string }[] = await db('articles').whereIn('feed_id', feedIds).groupBy('feed_id').select('feed_id', db.raw('count(*) as n'));
+  for (const row of rows) byId.set(row.feed_id, Number(row.n));
+  return byId;
 }

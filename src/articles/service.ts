@@ -10,6 +10,7 @@ import { canonicalUrl, cleanLine, excerpt, readingMinutesFor } from './plain-tex
 import {
   claimDueFeed,
   findArticleByFeedGuid,
+  findArticleById,
   findArticleByUrl,
   findArticleWithTopicById,
   findFeedById,
@@ -86,10 +87,9 @@ function changedFields(row: ArticleRow, content: { [K in keyof ArticleContent]?:
   return patch;
 }
 
-/** Creates or updates the article at `input.url`. */
-export async function upsertArticle(db: Db, input: ArticleInput, now = new Date()): Promise<{ article: ArticleView; created: boolean }> {
+async function articleContent(db: Db, input: ArticleInput): Promise<ArticleContent> {
   const topic = await resolveTopic(db, input.topic);
-  const content: ArticleContent = {
+  return {
     url: input.url,
     topic_id: topic.id,
     title: input.title,
@@ -100,6 +100,11 @@ export async function upsertArticle(db: Db, input: ArticleInput, now = new Date(
     reading_minutes: input.readingMinutes ?? readingMinutesFor(input.summary),
     published_at: input.publishedAt,
   };
+}
+
+/** Creates or updates the article at `input.url`. */
+export async function upsertArticle(db: Db, input: ArticleInput, now = new Date()): Promise<{ article: ArticleView; created: boolean }> {
+  const content = await articleContent(db, input);
   const { id, created } = await db.transaction(async (trx) => {
     const existing = await findArticleByUrl(trx, input.url);
     if (!existing) {
@@ -111,6 +116,24 @@ export async function upsertArticle(db: Db, input: ArticleInput, now = new Date(
     return { id: existing.id, created: false };
   });
   return { article: articleView((await findArticleWithTopicById(db, id))!), created };
+}
+
+/**
+ * Edits the article with this id (the console's edit form), its address included, unless
+ * another article has that address. Undefined for an unknown id.
+ */
+export async function updateArticleById(db: Db, id: number, input: ArticleInput, now = new Date()): Promise<ArticleView | undefined> {
+  const content = await articleContent(db, input);
+  const found = await db.transaction(async (trx) => {
+    const existing = await findArticleById(trx, id);
+    if (!existing) return false;
+    const holder = await findArticleByUrl(trx, input.url);
+    if (holder && holder.id !== id) throw validationFailed({ url: 'Another article already has this address.' });
+    const patch = changedFields(existing, content);
+    if (Object.keys(patch).length) await updateArticle(trx, id, { ...patch, updated_at: now });
+    return true;
+  });
+  return found ? articleView((await findArticleWithTopicById(db, id))!) : undefined;
 }
 
 // ── Feeds ────────────────────────────────────────────────────────────────────────────────

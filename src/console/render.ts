@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { StaffLocals } from '../http/staff-session';
+import { toDate } from '../db';
 import { navigationFor } from './screens';
 
 /**
@@ -40,3 +41,12 @@ export function renderConsole(req: Request, res: Response, view: string, data: R
     flash: takeFlash(req, res),
   });
 }
+
+/** An instant as the console's tables show it: "2026-12-02 09:30" (UTC). */
+export const utcMinute = (value: unknown): string | null => toDate(value)?.toISOString().slice(0, 16).replace('T', ' ') ?? null;
+
+/** The filters of a list page as a query string without page, for the pagination links. */
+export const filterQuery = (filters: Record<string, string | number | undefined | null>) =>
+  new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => [k, String(v)])).toString();
+
+export const pageCount = (total: number, pageSize: number) => Math.max(1, Math.ceil(total / pageSize));

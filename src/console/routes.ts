@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import { articleConsoleRoutes } from '../articles/console-routes';
 import { auditConsoleRoutes } from '../audit/routes';
 import type { Config } from '../config';
 import type { Db } from '../db';
@@ -9,6 +10,8 @@ import type { Logger } from '../logger';
 import { accountRoutes } from '../staff/account-routes';
 import { staffAdminRoutes } from '../staff/admin-routes';
 import { staffAuthRoutes } from '../staff/routes';
+import { subscriberConsoleRoutes } from '../subscribers/console-routes';
+import { digestConsoleRoutes } from '../digests/console-routes';
 import { renderConsole } from './render';
 import { EDITORS, homeFor } from './screens';
 
@@ -17,6 +20,10 @@ export interface ConsoleDeps {
   db: Db;
   logger: Logger;
   limitPublicPosts: RequestHandler;
+  /** Wakes the mail sender after a screen queued mail (an import's confirmations). */
+  mailQueued: () => void;
+  /** Wakes the digest sender after a screen started, resumed or retried a send. */
+  deliveryQueued: () => void;
 }
 
 // Pages that write their own, finer audit lines (or are not changes: signing in and out).
@@ -52,6 +59,9 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.get('/', requireRole(...EDITORS), csrf.provideToken, (req, res) => {
     renderConsole(req, res, 'console/views/dashboard.njk', { title: 'Dashboard' });
   });
+  router.use(subscriberConsoleRoutes(screenDeps));
+  router.use(articleConsoleRoutes(screenDeps));
+  router.use(digestConsoleRoutes(screenDeps));
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));
   router.use(auditConsoleRoutes(screenDeps));

@@ -133,14 +133,25 @@ export async function markSubscribersBounced(db: Conn, subscriberIds: number[], 
   await db('subscribers').whereIn('id', subscriberIds).whereNot('status', 'bounced').update({ status: 'bounced', bounced_at: now, updated_at: now });
 }
 
+const noDeliveries = (): DeliveryCounts => ({ queued: 0, sending: 0, sent: 0, failed: 0 });
+
 export async function countDeliveries(db: Conn, digestId: string): Promise<DeliveryCounts> {
-  const rows: { status: keyof DeliveryCounts; n: number | string }[] = await db('deliveries')
-    .where({ digest_id: digestId })
-    .groupBy('status')
-    .select('status', db.raw('count(*) as n'));
-  const counts: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0 };
-  for (const row of rows) if (row.status in counts) counts[row.status] = Number(row.n);
-  return counts;
+  return (await countDeliveriesOfDigests(db, [digestId])).get(digestId)!;
+}
+
+/** The counts of many digests in one statement, for a page of a list. */
+export async function countDeliveriesOfDigests(db: Conn, digestIds: string[]): Promise<Map<string, DeliveryCounts>> {
+  const byId = new Map(digestIds.map((id) => [id, noDeliveries()]));
+  if (!digestIds.length) return byId;
+  const rows: { digest_id: string; status: keyof DeliveryCounts; n: number | string }[] = await db('deliveries')
+    .whereIn('digest_id', digestIds)
+    .groupBy('digest_id', 'status')
+    .select('digest_id', 'status', db.raw('count(*) as n'));
+  for (const row of rows) {
+    const counts = byId.get(row.digest_id);
+    if (counts && row.status in counts) counts[row.status] = Number(row.n);
+  }
+  return byId;
 }
 
 export function listRecentDeliveryErrors(db: Conn, digestId: string, limit = 5): Promise<{ email: string; status: string; last_error: string; attempts: number }[]> {

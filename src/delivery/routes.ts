@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { jsonBody } from '../http/body';
 import { parseInput } from '../http/validate';
 import { validationFailed } from '../errors';
-import { digestTrigger, idempotencyKey } from './schema';
-import { cancelDigest, digestProgress, pauseDigest, resumeDigest, retryFailed, triggerDigest, type SendDeps } from './service';
+import { digestListQuery, digestTrigger, idempotencyKey } from './schema';
+import { cancelDigest, digestProgress, listDigestSends, pauseDigest, resumeDigest, retryFailed, triggerDigest, type SendDeps } from './service';
 
 /** The digest trigger and its controls (mounted under /api/admin, behind the bearer token). */
 export function deliveryAdminRoutes(deps: SendDeps): Router {
@@ -19,6 +19,10 @@ export function deliveryAdminRoutes(deps: SendDeps): Router {
       key = parsed.data;
     }
     res.status(202).json(await triggerDigest(deps, input, key));
+  });
+
+  router.get('/digests', async (req, res) => {
+    res.json(await listDigestSends(deps.db, parseInput(digestListQuery, req.query)));
   });
 
   router.get('/digests/:id', async (req, res) => {

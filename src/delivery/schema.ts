@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery } from '../http/listing';
 import { emailAddress } from '../subscribers/schema';
 
 /** The digest trigger's body (POST /api/admin/digests). */
@@ -20,3 +21,7 @@ export const digestTrigger = z
 export type DigestTrigger = z.output<typeof digestTrigger>;
 
 export const idempotencyKey = z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'Idempotency-Key is printable ASCII without spaces');
+
+export const digestListQuery = pageQuery.extend({
+  topic: z.string({ error: 'topic is a topic slug' }).regex(/^[a-z0-9-]{1,40}$/, 'topic is a topic slug').optional(),
+});

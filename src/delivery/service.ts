@@ -3,8 +3,11 @@ import type { Config } from '../config';
 import { isUniqueViolation, toDate, type Db } from '../db';
 import { composeDigest } from '../digests/service';
 import { AppError, conflict, notFound } from '../errors';
+import { resolveTopic } from '../articles/service';
+import { countDigests, listDigestsPage } from '../digests/queries';
 import {
   countDeliveries,
+  countDeliveriesOfDigests,
   countRecipients,
   findDigestSendState,
   findIdempotentRequest,
@@ -119,11 +122,34 @@ export async function digestProgress(db: Db, digestId: string) {
     test: Boolean(state.is_test),
     recipients: Number(state.recipients),
     counts,
-    startedAt: toDate(state.started_at)?.toISOString() ?? null,
-    finishedAt: toDate(state.finished_at)?.toISOString() ?? null,
+    startedAt: iso(state.started_at),
+    finishedAt: iso(state.finished_at),
     reason: state.status_reason ?? null,
     lastErrors: errors.map((e) => ({ email: e.email, status: e.status, attempts: e.attempts, error: e.last_error })),
   };
+}
+
+const iso = (value: unknown) => toDate(value)?.toISOString() ?? null;
+
+/** Sends, newest first, each with its counts: GET /api/admin/digests and the console's list. */
+export async function listDigestSends(db: Db, query: { topic?: string; page: number; pageSize: number }) {
+  const filter = { topicId: query.topic ? (await resolveTopic(db, query.topic)).id : undefined };
+  const [total, rows] = await Promise.all([countDigests(db, filter), listDigestsPage(db, filter, (query.page - 1) * query.pageSize, query.pageSize)]);
+  const counts = await countDeliveriesOfDigests(db, rows.map((r) => r.id));
+  const items = rows.map((row) => ({
+    id: row.id,
+    topic: row.topic_slug,
+    topicName: row.topic_name,
+    subject: row.subject,
+    status: row.status,
+    test: Boolean(row.is_test),
+    recipients: Number(row.recipients),
+    counts: counts.get(row.id)!,
+    createdAt: iso(row.created_at),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+  }));
+  return { items, total, page: query.page, pageSize: query.pageSize };
 }
 
 async function move(db: Db, digestId: string, from: string[], patch: Record<string, unknown>, verb: string) {

@@ -61,3 +61,46 @@ export function insertDigestArticles(db: Conn, digestId: string, articleIds: num
 export function findDigestById(db: Conn, id: string): Promise<DigestRow | undefined> {
   return db('digests').where({ id }).first();
 }
+
+/** A digest's send as lists show it: no message bodies. */
+export interface DigestListRow {
+  id: string;
+  topic_slug: string;
+  topic_name: string;
+  subject: string;
+  status: string;
+  is_test: boolean | number;
+  recipients: number;
+  created_at: unknown;
+  started_at: unknown;
+  finished_at: unknown;
+}
+
+export interface DigestFilter {
+  topicId?: number;
+}
+
+function filteredDigests(db: Conn, filter: DigestFilter) {
+  const query = db('digests');
+  if (filter.topicId) query.where('digests.topic_id', filter.topicId);
+  return query;
+}
+
+export async function countDigests(db: Conn, filter: DigestFilter): Promise<number> {
+  const [{ n }] = await filteredDigests(db, filter).count({ n: '*' });
+  return Number(n);
+}
+
+/** Newest first. */
+export function listDigestsPage(db: Conn, filter: DigestFilter, offset: number, limit: number): Promise<DigestListRow[]> {
+  return filteredDigests(db, filter)
+    .join('topics', 'topics.id', 'digests.topic_id')
+    .select(
+      'digests.id', 'topics.slug as topic_slug', 'topics.name as topic_name', 'digests.subject', 'digests.status', 'digests.is_test',
+      'digests.recipients', 'digests.created_at', 'digests.started_at', 'digests.finished_at',
+    )
+    .orderBy('digests.created_at', 'desc')
+    .orderBy('digests.id')
+    .offset(offset)
+    .limit(limit);
+}

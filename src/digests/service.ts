@@ -98,10 +98,15 @@ export function recipientFor(deps: Pick<DigestDeps, 'config'>, subscriber: Pick<
   };
 }
 
+/** The topic, and the articles its digest would carry if composed now. */
+export async function digestCandidates(db: Db, slug: string, limit: number, now = new Date()): Promise<{ topic: Topic; articles: ArticleWithTopic[] }> {
+  const topic = await resolveTopic(db, slug);
+  return { topic, articles: await selectDigestArticles(db, topic.id, limit, now) };
+}
+
 /** The HTML the digest of `topic` would have if composed now, with placeholder links. Stores nothing. */
 export async function previewDigest(deps: DigestDeps, input: { topic: string; limit: number; subject?: string | null }, now = new Date()): Promise<{ subject: string; html: string; text: string }> {
-  const topic = await resolveTopic(deps.db, input.topic);
-  const articles = await selectDigestArticles(deps.db, topic.id, input.limit, now);
+  const { topic, articles } = await digestCandidates(deps.db, input.topic, input.limit, now);
   if (!articles.length) throw noNewArticles(topic);
   const content = await digestContent(deps.db, deps.config, topic, articles, `${deps.config.baseUrl}/digests/preview`, input.subject, now);
   const rendered = await renderDigest(content);

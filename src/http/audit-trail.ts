@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { recordAudit } from '../audit/service';
 import type { Db } from '../db';
 import type { Logger } from '../logger';
@@ -6,6 +6,14 @@ import type { StaffLocals } from './staff-session';
 
 // Path segments that hold a person's address: never written to the log.
 const PERSONAL_SEGMENT = /@/;
+
+/**
+ * For a POST that changes nothing (a preview) or writes its own, finer audit line: the
+ * generic line below is then left out.
+ */
+export const skipGenericAudit = (res: Response) => {
+  res.locals.skipGenericAudit = true;
+};
 
 /**
  * Every change (a POST, PATCH, PUT or DELETE that succeeded) under the mount point goes in
@@ -20,7 +28,7 @@ export function auditChanges(db: Db, logger: Logger, options: { skip?: RegExp } 
     const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
     res.end = ((...args: unknown[]) => {
       const actor = (res.locals as StaffLocals).actor;
-      if (!actor || res.statusCode >= 400) return end(...args);
+      if (!actor || res.statusCode >= 400 || res.locals.skipGenericAudit) return end(...args);
       const [entity = 'console', id, ...rest] = segments;
       const verb = rest.length ? rest.join('.') : { POST: id ? 'update' : 'create', PATCH: 'update', PUT: 'update', DELETE: 'delete' }[req.method] ?? req.method.toLowerCase();
       const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};

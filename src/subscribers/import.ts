@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { insertMailJobs } from '../mail/job-queries';
 import { listTopics } from '../topics/queries';
@@ -19,6 +20,9 @@ import { jsonDepthWithin } from '../http/body';
  * its line and reason and the rest go on. Addresses that unsubscribed, bounced or were
  * erased are never re-subscribed by an import. All writes happen in one transaction, in
  * chunks of set-based statements, so 100,000 rows take seconds and a failure leaves nothing.
+ * A dry run reads exactly as the import would and writes nothing, so its counts are the
+ * import's (repeats within the file are dropped before any write, so no chunk depends on
+ * an earlier chunk's writes).
  */
 
 export interface ImportRow {
@@ -31,6 +35,8 @@ export interface ImportRow {
 export interface ImportOptions {
   status: 'pending' | 'confirmed';
   consentNote: string | null;
+  /** Count what would happen; store and email nothing. */
+  dryRun?: boolean;
 }
 
 export interface ImportResult {
@@ -140,9 +146,10 @@ export async function importSubscribers(db: Db, rows: ImportRow[], options: Impo
     clean.push({ line: row.line, email: email.data, name: name.data, topicIds: wanted.map((s) => topicIdBySlug.get(s)!) });
   }
 
-  // 2. Write in chunks, inside one transaction.
+  // 2. Write in chunks, inside one transaction (a dry run only reads, so it takes no write lock).
   const now = new Date();
-  await db.transaction(async (trx) => {
+  const write = !options.dryRun;
+  const run = async (trx: Db | Knex.Transaction) => {
     for (let i = 0; i < clean.length; i += CHUNK) {
       const chunk = clean.slice(i, i + CHUNK);
       const existing = new Map((await findSubscribersByEmails(trx, chunk.map((r) => r.email))).map((s) => [s.email, s]));
@@ -162,7 +169,7 @@ export async function importSubscribers(db: Db, rows: ImportRow[], options: Impo
           if (options.status === 'confirmed' && known.status === 'pending') {
             Object.assign(patch, confirmedConsent(options, now), { token_nonce: newNonce() });
           }
-          if (Object.keys(patch).length) await updateSubscriber(trx, known.id, { ...patch, updated_at: now });
+          if (write && Object.keys(patch).length) await updateSubscriber(trx, known.id, { ...patch, updated_at: now });
           for (const topic_id of row.topicIds) topicPairs.push({ subscriber_id: known.id, topic_id });
           result.updated++;
         } else {
@@ -170,7 +177,7 @@ export async function importSubscribers(db: Db, rows: ImportRow[], options: Impo
         }
       }
 
-      if (fresh.length) {
+      if (fresh.length && write) {
         await insertSubscribers(
           trx,
           fresh.map((row) => ({
@@ -195,13 +202,14 @@ export async function importSubscribers(db: Db, rows: ImportRow[], options: Impo
         if (options.status === 'pending') {
           await insertMailJobs(trx, fresh.map((row) => ({ kind: CONFIRMATION_MAIL, subscriber_id: ids.get(row.email)! })), now);
         }
-        result.added += fresh.length;
       }
-      for (let j = 0; j < topicPairs.length; j += 500) {
+      result.added += fresh.length;
+      for (let j = 0; write && j < topicPairs.length; j += 500) {
         await insertSubscriberTopicsIgnoringDuplicates(trx, topicPairs.slice(j, j + 500));
       }
     }
-  });
+  };
+  await (write ? db.transaction(run) : run(db));
   result.skipped.sort((a, b) => a.line - b.line);
   return result;
 }

@@ -69,11 +69,23 @@ export function deleteSubscriber(db: Conn, id: number) {
 export interface SubscriberFilter {
   status?: SubscriberStatus;
   topic?: string;
+  /** Part of the address or the name, in any case. */
+  q?: string;
 }
+
+/** `text` as a LIKE pattern that matches it anywhere, its own % and _ taken literally. */
+const containsPattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function filteredSubscribers(db: Conn, filter: SubscriberFilter) {
   const query = db('subscribers');
   if (filter.status) query.where('subscribers.status', filter.status);
+  if (filter.q) {
+    // lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
+    const pattern = containsPattern(filter.q);
+    query.where((w) =>
+      w.whereRaw(`subscribers.email like ? escape '\\'`, [pattern]).orWhereRaw(`lower(subscribers.name) like ? escape '\\'`, [pattern]),
+    );
+  }
   if (filter.topic) {
     query.whereExists(
       db('subscriber_topics')

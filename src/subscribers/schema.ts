@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery } from '../http/listing';
 
 /** Input shapes for the subscription forms and API, checked at the edge. */
 
@@ -58,6 +59,14 @@ export const preferencesInput = z.object({
 export const SUBSCRIBER_STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced'] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
 
+/** The admin list's filters (the API and the console): status, topic, and q for part of an address or name. */
+export const subscriberListQuery = pageQuery.extend({
+  status: z.enum(SUBSCRIBER_STATUSES, { error: `status is one of ${SUBSCRIBER_STATUSES.join(', ')}` }).optional(),
+  topic: z.string().regex(/^[a-z0-9-]{1,40}$/, 'topic is a topic slug').optional(),
+  q: z.string().trim().max(254, 'q has at most 254 characters').optional(),
+  format: z.enum(['json', 'csv']).optional(),
+});
+
 /** The consent wording shown beside the checkbox; its version is stored with each consent. */
 export const CONSENT = {
   // The wording's date: a consent record names the words the person agreed to.
@@ -66,3 +75,14 @@ export const CONSENT = {
   text: (orgName: string) =>
     `I agree to receive the newsletter from ${orgName} by email. I can unsubscribe at any time with the link in every issue, and my address is used for nothing else.`,
 };
+
+/** How an import stores its people (the API's query, the console's form). */
+export const importOptionsInput = z
+  .object({
+    status: z.enum(['pending', 'confirmed'], { error: 'status is pending or confirmed' }).default('pending'),
+    consentNote: z.string().trim().max(500, 'consentNote has at most 500 characters').optional(),
+  })
+  .refine((q) => q.status !== 'confirmed' || !!q.consentNote, {
+    path: ['consentNote'],
+    message: 'Importing as confirmed needs consentNote: how and when these people gave their consent.',
+  });

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { toDate } from '../db';
@@ -14,13 +15,16 @@ import {
   findSubscriberById,
   insertSubscriber,
   insertSuppression,
+  listSubscribersPage,
   listSubscriberTopicSlugs,
+  listTopicSlugsForSubscribers,
   replaceSubscriberTopics,
   updateSubscriber,
   updateSubscriberIfNonce,
+  type SubscriberFilter,
   type SubscriberRow,
 } from './queries';
-import { CONSENT, type SubscriptionInput } from './schema';
+import { CONSENT, type subscriberListQuery, type SubscriptionInput } from './schema';
 
 /**
  * The rules of double opt-in. Takes and returns plain values; the routes turn them into
@@ -200,4 +204,38 @@ export async function eraseSubscriber(deps: Pick<SubscriberDeps, 'db'>, email: s
     await deleteSubscriber(trx, subscriber.id);
     return true;
   });
+}
+
+// ── Lists for admins (the API and the console) ──────────────────────────────────────────
+
+const iso = (value: unknown) => toDate(value)?.toISOString() ?? null;
+
+export function subscriberView(row: SubscriberRow, topics: string[]) {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    status: row.status,
+    topics,
+    consent: { at: iso(row.consent_at), version: row.consent_version, source: row.consent_source, note: row.consent_note },
+    createdAt: iso(row.created_at),
+    confirmedAt: iso(row.confirmed_at),
+    unsubscribedAt: iso(row.unsubscribed_at),
+    bouncedAt: iso(row.bounced_at),
+  };
+}
+
+export type SubscriberView = ReturnType<typeof subscriberView>;
+
+export const subscriberFilterOf = (query: z.output<typeof subscriberListQuery>): SubscriberFilter => ({
+  status: query.status,
+  topic: query.topic,
+  q: query.q || undefined,
+});
+
+/** One page of the filtered list, each with its topics. */
+export async function listSubscriberViews(db: Db, filter: SubscriberFilter, offset: number, limit: number): Promise<SubscriberView[]> {
+  const rows = await listSubscribersPage(db, filter, offset, limit);
+  const topics = await listTopicSlugsForSubscribers(db, rows.map((r) => r.id));
+  return rows.map((row) => subscriberView(row, topics.get(row.id) ?? []));
 }
