@@ -1,5 +1,6 @@
+import { duplicateAttemptEmailHandler } from './awards/duplicate-attempt-email';
 import { entryConfirmationEmailHandler } from './awards/entry-confirmation-email';
-import { ENTRY_CONFIRMATION_MAIL } from './awards/service';
+import { ENTRY_CONFIRMATION_MAIL, ENTRY_DUPLICATE_ATTEMPT_MAIL } from './awards/service';
 import { createFeedPoller } from './articles/feed-poller';
 import type { Config } from './config';
 import type { Db } from './db';
@@ -31,6 +32,7 @@ export function createWorkers(deps: {
     handlers: {
       [CONFIRMATION_MAIL]: confirmationEmailHandler(deps),
       [ENTRY_CONFIRMATION_MAIL]: entryConfirmationEmailHandler(deps),
+      [ENTRY_DUPLICATE_ATTEMPT_MAIL]: duplicateAttemptEmailHandler(deps),
     },
   });
 

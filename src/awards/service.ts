@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { isUniqueViolation, toDate, type Db } from '../db';
 import { AppError, conflict, notFound, validationFailed } from '../errors';
-import { insertMailJobs } from '../mail/job-queries';
+import { hasMailJobForEntrySince, insertMailJobs } from '../mail/job-queries';
 import { DAY, signToken, verifyToken } from '../tokens';
 import {
   countEntriesInCategoriesOutside,
@@ -46,6 +47,7 @@ export interface AwardsDeps {
 }
 
 export const ENTRY_CONFIRMATION_MAIL = 'entry_confirmation';
+export const ENTRY_DUPLICATE_ATTEMPT_MAIL = 'entry_duplicate_attempt';
 const RECEIPT_TTL = 2 * 365 * DAY;
 
 export interface Programme {
@@ -222,14 +224,25 @@ export async function checkEntryRules(db: Db, programme: Programme, input: Entry
   return category!;
 }
 
-const duplicateError = (reference: string) => {
-  const message = `This organisation has already entered this category (reference ${reference}). Contact us to change that entry.`;
-  return new AppError(409, 'duplicate_entry', message, { organisation: message });
-};
+// Says nothing of who entered or when: anyone can type a competitor's name.
+const DUPLICATE_MESSAGE = 'An entry for this organisation in this category has already been received; if you think this is wrong, contact us.';
+const duplicateError = () => new AppError(409, 'duplicate_entry', DUPLICATE_MESSAGE, { organisation: DUPLICATE_MESSAGE });
+
+/** A notice per first entry at most this often, so repeated attempts cannot flood its contact. */
+const DUPLICATE_NOTICE_EVERY_MS = 60 * 60_000;
+
+/** Queues the notice to the first entry's contact that a second entry was attempted (and stores nothing else). */
+async function queueDuplicateNotice(db: Db | Knex.Transaction, first: EntryRow, now: Date): Promise<boolean> {
+  if (await hasMailJobForEntrySince(db, ENTRY_DUPLICATE_ATTEMPT_MAIL, first.id, new Date(now.getTime() - DUPLICATE_NOTICE_EVERY_MS))) return false;
+  await insertMailJobs(db, [{ kind: ENTRY_DUPLICATE_ATTEMPT_MAIL, entry_id: first.id }], now);
+  return true;
+}
 
 /**
  * Stores an entry with its documents and queues its confirmation email, all in one
- * transaction: the reference is taken from the programme's counter inside it.
+ * transaction: the reference is taken from the programme's counter inside it. A second
+ * entry of the organisation in the category stores nothing and is refused without naming
+ * the first; the first entry's contact is told instead.
  */
 export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission, now = new Date()): Promise<EntryRow> {
   const { programme, input } = submission;
@@ -243,7 +256,7 @@ export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission,
         if (repeat) return { entry: repeat, repeated: true };
       }
       const earlier = await findEntryByOrganisation(trx, programme.row.id, category.id, key);
-      if (earlier) throw duplicateError(earlier.reference);
+      if (earlier) return { duplicateOf: earlier, noticeQueued: await queueDuplicateNotice(trx, earlier, now) };
 
       const number = await takeNextEntryNumber(trx, programme.row.id);
       const row: Omit<EntryRow, 'id'> = {
@@ -285,7 +298,7 @@ export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission,
       return { entry: { id, ...row }, repeated: false };
     });
 
-  let result: { entry: EntryRow; repeated: boolean };
+  let result: Awaited<ReturnType<typeof attempt>>;
   try {
     result = await attempt();
   } catch (err) {
@@ -294,8 +307,12 @@ export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission,
     const twin = submission.submissionId ? await findEntryBySubmissionId(deps.db, submission.submissionId) : undefined;
     if (twin) return twin;
     const earlier = await findEntryByOrganisation(deps.db, programme.row.id, category.id, key);
-    if (earlier) throw duplicateError(earlier.reference);
-    throw err;
+    if (!earlier) throw err;
+    result = { duplicateOf: earlier, noticeQueued: await queueDuplicateNotice(deps.db, earlier, now) };
+  }
+  if ('duplicateOf' in result) {
+    if (result.noticeQueued) deps.mailQueued();
+    throw duplicateError();
   }
   if (result.repeated) return result.entry;
   deps.mailQueued();

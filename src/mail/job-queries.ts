@@ -9,6 +9,8 @@ export interface MailJob {
   subscriber_id: number | null;
   entry_id: number | null;
   attempts: number;
+  /** When the mail was asked for (a notice says when its event happened). */
+  created_at: unknown;
 }
 
 type Conn = Db | Knex.Transaction;
@@ -22,6 +24,12 @@ export function insertMailJobs(db: Conn, jobs: { kind: string; subscriber_id?: n
   );
 }
 
+/** Whether a job of this kind for this entry was queued since `since` (notices are sent at most that often). */
+export async function hasMailJobForEntrySince(db: Conn, kind: string, entryId: number, since: Date): Promise<boolean> {
+  const row = await db('mail_jobs').where({ kind, entry_id: entryId }).where('created_at', '>=', since).first('id');
+  return Boolean(row);
+}
+
 /**
  * Claims due jobs for this process until `lockedUntil`. On PostgreSQL SKIP LOCKED lets
  * several processes claim side by side; SQLite has a single writer, so a transaction suffices.
@@ -29,7 +37,7 @@ export function insertMailJobs(db: Conn, jobs: { kind: string; subscriber_id?: n
 export async function claimDueMailJobs(db: Db, limit: number, lockedUntil: Date, now = new Date()): Promise<MailJob[]> {
   return db.transaction(async (trx) => {
     const query = trx('mail_jobs')
-      .select('id', 'kind', 'subscriber_id', 'entry_id', 'attempts')
+      .select('id', 'kind', 'subscriber_id', 'entry_id', 'attempts', 'created_at')
       .where('status', 'queued')
       .where('run_after', '<=', now)
       .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<', now))
