@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
-import { localPath, startTestApp, type TestApp } from './helpers/app';
+import { csrfFrom, localPath, startTestApp, type TestApp } from './helpers/app';
+import { createTestDatabase } from './helpers/database';
 import { describeEachEngine } from './helpers/engines';
 import { countRows, openForm, postEntryForm, uploadedFileCount } from './helpers/entry-form';
 import { createProgramme, entryFields, PDF } from './helpers/factories';
@@ -63,5 +64,172 @@ describeEachEngine('hardening: duplicate entries', (engine) => {
     const receipt = linksIn(notice).find((l) => l.includes(`/entries/${first.body.reference}`));
     assert.ok(receipt, 'the notice links to the first entry’s receipt');
     await t.agent().get(localPath(receipt)).expect(200);
+  });
+});
+
+describeEachEngine('hardening: organisation keys', (engine) => {
+  let t: TestApp;
+  let programme: Awaited<ReturnType<typeof createProgramme>>;
+  before(async () => {
+    t = await startTestApp(engine);
+    programme = await createProgramme(t, { code: 'KEYS26' });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  const enter = (organisation: string) =>
+    t.agent().post(`/api/awards/${programme.slug}/entries`).send({ ...entryFields({ organisation }), consent: true });
+
+  it('counts invisible characters, fullwidth forms, decomposed accents, bidi controls and case as the same organisation', async () => {
+    const pairs: [string, string][] = [
+      ['AcmeBank', 'Acme\u200bBank'],
+      ['Acme', 'Ａｃｍｅ'],
+      ['Café Capital', 'Cafe\u0301 Capital'],
+      ['Orbit Pay', 'Or\u00adbit\u2060 Pay\ufeff'],
+      ['Lantern Fund', '\u202aLANTERN\u202c\u2066 fund\u2069'],
+      ['Grosse Strasse Bank', 'Große Straße Bank'],
+      ['Tide  Mutual', 'Tide\u3000\u200d\u00a0Mutual'],
+    ];
+    for (const [first, second] of pairs) {
+      await enter(first).expect(201);
+      const again = await enter(second);
+      assert.equal(again.status, 409, `${JSON.stringify(second)} is a duplicate of ${JSON.stringify(first)}`);
+      assert.equal(again.body.error.code, 'duplicate_entry');
+    }
+    await enter('Acme Bank Two').expect(201); // different names still enter
+    await enter('Cafe Capital').expect(201); // an accent is not invisible: Cafe is not Café
+  });
+});
+
+describeEachEngine('hardening: the organisation key migration', (engine) => {
+  it('recomputes the keys of entries stored before it, keeping every entry and the oldest on the plain key', async () => {
+    const database = await createTestDatabase(engine, { migrate: false });
+    const { db } = database;
+    try {
+      const MIGRATION = '20261201120000_organisation_keys';
+      for (;;) {
+        const [, pending] = (await db.migrate.list()) as [unknown, string[]];
+        if (!pending.length || pending[0].replace(/\.(ts|js)$/, '') >= MIGRATION) break;
+        await db.migrate.up();
+      }
+      const now = new Date();
+      const [programmeId] = (await db('programmes')
+        .insert({ slug: 'old', code: 'OLD26', name: 'Old', description: 'Old.', opens_at: now, closes_at: now, time_zone: 'UTC', statement_min_words: 1, statement_max_words: 900, entry_sequence: 0, created_at: now, updated_at: now })
+        .returning('id')).map((r: { id: number } | number) => (typeof r === 'object' ? r.id : r));
+      const [categoryId] = (await db('categories').insert({ programme_id: programmeId, slug: 'c', name: 'C', description: 'C.', position: 0 }).returning('id')).map(
+        (r: { id: number } | number) => (typeof r === 'object' ? r.id : r),
+      );
+      const oldKey = (name: string) => name.toLowerCase().replace(/\s+/g, ' ').trim(); // the rule before issue 9
+      const names = ['AcmeBank', 'Acme\u200bBank', 'ＡＣＭＥ  Savings', 'Ｚeta', 'zeta'];
+      for (const [i, organisation] of names.entries()) {
+        await db('entries').insert({
+          programme_id: programmeId, category_id: categoryId, reference: `OLD26-0000${i + 1}`, status: 'submitted', organisation, organisation_key: oldKey(organisation),
+          country: 'GB', website: 'https://x.example', contact_name: 'X', job_title: 'X', contact_email: 'x@x.example', statement: 'x', source: 'api',
+          receipt_nonce: `n${i}`, consent_at: now, created_at: now, updated_at: now,
+        });
+      }
+      await db.migrate.latest();
+      const keys = (await db('entries').orderBy('id').select('id', 'organisation_key')).map((r: { id: number; organisation_key: string }) => r.organisation_key);
+      const ids = (await db('entries').orderBy('id').select('id')).map((r: { id: number }) => r.id);
+      assert.deepEqual(keys, ['acmebank', `acmebank#${ids[1]}`, 'acme savings', 'zeta', `zeta#${ids[4]}`]);
+    } finally {
+      await database.destroy();
+    }
+  });
+});
+
+describeEachEngine('hardening: email addresses and names', (engine) => {
+  let t: TestApp;
+  let programme: Awaited<ReturnType<typeof createProgramme>>;
+  before(async () => {
+    t = await startTestApp(engine);
+    programme = await createProgramme(t, { code: 'MAIL26' });
+  });
+  after(async () => {
+    await t.close();
+  });
+  beforeEach(() => {
+    t.smtp.messages.length = 0;
+  });
+
+  const hostile: [string, string][] = [
+    ['zero-width space', 'ann\u200b@example.com'],
+    ['right-to-left override', 'moc.elpmaxe@\u202eann'],
+    ['isolate', 'ann\u2066@example.com'],
+    ['byte order mark', '\ufeffann@example.com'],
+    ['replacement character', '\ufffd\ufffd@example.com'],
+    ['lone surrogate', 'ann\ud800@example.com'],
+    ['C1 control', 'ann\u0085@example.com'],
+    ['left-to-right mark', 'ann@exam\u200eple.com'],
+  ];
+
+  it('refuses addresses with format, bidi, replacement, surrogate or control characters on every way in, storing nothing', async () => {
+    for (const [what, email] of hostile) {
+      const api = await t.agent().post('/api/subscriptions').send({ email, consent: true });
+      assert.equal(api.status, 422, what);
+      assert.equal(api.body.error.code, 'validation_failed');
+      assert.ok(api.body.error.fields.email, `${what}: the email field is named`);
+
+      const entry = await t.agent().post(`/api/awards/${programme.slug}/entries`).send({ ...entryFields({ organisation: `Hostile ${what}`, contactEmail: email }), consent: true });
+      assert.equal(entry.status, 422, `entry ${what}`);
+      assert.ok(entry.body.error.fields.contactEmail, `${what}: contactEmail is named`);
+    }
+    const agent = t.agent();
+    const page = await agent.get('/newsletter').expect(200);
+    const form = await agent.post('/newsletter/subscribe').type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&email=%FF%FE%40example.com&consent=on`);
+    assert.equal(form.status, 422);
+    assert.match(form.text, /id="error-email"/);
+
+    const imported = await t.admin('post', '/api/admin/subscribers/import?status=pending').send({ subscribers: hostile.map(([, email]) => ({ email })) }).expect(200);
+    assert.equal(imported.body.added, 0);
+    assert.deepEqual(imported.body.skipped.map((s: { line: number; reason: string }) => [s.line, /^invalid email/.test(s.reason)]), hostile.map((_, i) => [i + 1, true]));
+
+    assert.equal(await countRows(t, 'subscribers'), 0);
+    assert.equal(await countRows(t, 'entries'), 0);
+    assert.equal(await countRows(t, 'mail_jobs'), 0);
+  });
+
+  it('never makes a pending subscriber of a JSON body that is not UTF-8', async () => {
+    const body = Buffer.concat([Buffer.from('{"email":"'), Buffer.from([0xff, 0xfe]), Buffer.from('@example.com","consent":true}')]);
+    const response = await t.agent().post('/api/subscriptions').set('Content-Type', 'application/json').send(body);
+    assert.ok(response.status === 400 || response.status === 422, `answered ${response.status}`);
+    assert.equal(response.body.error.fields?.email ? 'email' : response.body.error.code, 'email');
+    assert.equal(await countRows(t, 'subscribers'), 0);
+  });
+
+  it('stores addresses and names in NFC, so the decomposed and composed forms are one subscriber', async () => {
+    await t.agent().post('/api/subscriptions').send({ email: 'Zoe\u0308@Example.com', name: 'Zoe\u0308 Nakamura', consent: true }).expect(202);
+    await t.agent().post('/api/subscriptions').send({ email: 'zo\u00eb@example.com', consent: true }).expect(202);
+    const rows = await t.db('subscribers').select('email', 'name');
+    assert.deepEqual(rows, [{ email: 'zo\u00eb@example.com', name: 'Zo\u00eb Nakamura' }]);
+    const refused = await t.agent().post('/api/subscriptions').send({ email: 'x@example.com', name: 'Eve \u202eevil', consent: true });
+    assert.equal(refused.status, 422);
+    assert.ok(refused.body.error.fields.name);
+  });
+
+  it('puts a non-ASCII name, an internationalised domain and a UTF-8 local part into the headers encoded', async () => {
+    const people = [
+      { email: 'zoe@bücher.example', name: 'Zoë Ångström' },
+      { email: 'josé@example.com', name: 'José Núñez' },
+    ];
+    for (const person of people) await t.agent().post('/api/subscriptions').send({ ...person, consent: true }).expect(202);
+    await t.smtp.waitFor(() => true, 2);
+    await t.flushMail();
+    const toHeader = (raw: Buffer) => /^To: ?(.*(?:\r\n[ \t].*)*)/im.exec(raw.toString('utf8'))![1];
+
+    const zoe = t.smtp.messages.find((m) => m.to && [m.to].flat()[0].value[0].name === 'Zoë Ångström')!;
+    assert.ok(zoe, 'mailparser decodes the name back');
+    const zoeTo = toHeader(zoe.raw);
+    assert.match(zoeTo, /=\?UTF-8\?[QB]\?/i, 'the name is an RFC 2047 encoded word');
+    assert.match(zoeTo, /<zoe@xn--bcher-kva\.example>/, 'an ASCII local part keeps the header ASCII: the domain is punycode');
+    assert.ok(/^[\x20-\x7e\r\n\t]*$/.test(zoeTo), 'the whole To: header is ASCII');
+
+    const jose = t.smtp.messages.find((m) => m.to && [m.to].flat()[0].value[0].name === 'José Núñez')!;
+    assert.ok(jose, 'mailparser decodes the name back');
+    const joseTo = toHeader(jose.raw);
+    assert.match(joseTo, /=\?UTF-8\?[QB]\?/i, 'the name is an RFC 2047 encoded word');
+    assert.match(joseTo, /<josé@example\.com>/, 'a UTF-8 local part goes as UTF-8 (RFC 6532, sent with SMTPUTF8)');
+    assert.equal([jose.to].flat()[0]!.value[0].address, 'josé@example.com');
   });
 });

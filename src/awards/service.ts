@@ -194,8 +194,19 @@ export async function updateProgramme(db: Db, slug: string, patch: ProgrammePatc
   return findProgramme(db, slug, now);
 }
 
-/** "Acme  Bank " and "acme bank" are the same organisation. */
-export const organisationKey = (name: string) => name.toLowerCase().replace(/\s+/g, ' ').trim();
+// What someone could slip into a name to enter twice unseen: format characters (zero-width
+// spaces and joiners, bidi controls, the soft hyphen) and the rest Unicode calls ignorable.
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+
+/**
+ * The organisation's duplicate key: "Acme  Bank ", "acme bank", "Acme\u200bBank" against
+ * "AcmeBank", fullwidth "Ａｃｍｅ" and NFD "Cafe\u0301" against "Café" each count as one.
+ * NFKC folds compatibility forms (fullwidth, ligatures, composed accents); upper- then
+ * lower-casing folds case as Unicode's full case folding does for ß and final sigma.
+ * migrations/20261201120000_organisation_keys.ts holds a copy, as migrations import nothing from src/.
+ */
+export const organisationKey = (name: string) =>
+  name.normalize('NFKC').replace(INVISIBLE, '').toUpperCase().toLowerCase().normalize('NFKC').replace(/\s+/g, ' ').trim();
 
 export interface EntrySubmission {
   programme: Programme;

@@ -44,7 +44,7 @@ export const DEFAULT_TOPIC = 'finance';
 export const newNonce = () => randomBytes(12).toString('base64url');
 
 /** The suppression list keeps only this hash of an erased address. */
-export const emailHash = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+export const emailHash = (email: string) => createHash('sha256').update(email.trim().toLowerCase().normalize('NFC')).digest('hex');
 
 export async function resolveTopics(db: Db, slugs: string[]): Promise<Topic[]> {
   const wanted = slugs.length ? slugs : [DEFAULT_TOPIC];
@@ -192,7 +192,7 @@ export const topicSlugsOf = (deps: SubscriberDeps, subscriber: SubscriberRow) =>
  * stays on the suppression list. Returns false when the address is unknown.
  */
 export async function eraseSubscriber(deps: Pick<SubscriberDeps, 'db'>, email: string): Promise<boolean> {
-  const normalised = email.trim().toLowerCase();
+  const normalised = email.trim().toLowerCase().normalize('NFC');
   return deps.db.transaction(async (trx) => {
     const subscriber = await findSubscriberByEmail(trx, normalised);
     if (!subscriber) return false;
