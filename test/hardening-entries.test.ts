@@ -4,7 +4,7 @@ import { csrfFrom, localPath, startTestApp, type TestApp } from './helpers/app';
 import { createTestDatabase } from './helpers/database';
 import { describeEachEngine } from './helpers/engines';
 import { countRows, openForm, postEntryForm, uploadedFileCount } from './helpers/entry-form';
-import { createProgramme, entryFields, PDF } from './helpers/factories';
+import { createProgramme, entryFields, PDF, statementOf } from './helpers/factories';
 import { linksIn, sentTo } from './helpers/smtp';
 
 /** Issue 9: what hostile or careless input must not do to entries and subscriptions. */
@@ -231,5 +231,44 @@ describeEachEngine('hardening: email addresses and names', (engine) => {
     assert.match(joseTo, /=\?UTF-8\?[QB]\?/i, 'the name is an RFC 2047 encoded word');
     assert.match(joseTo, /<josé@example\.com>/, 'a UTF-8 local part goes as UTF-8 (RFC 6532, sent with SMTPUTF8)');
     assert.equal([jose.to].flat()[0]!.value[0].address, 'josé@example.com');
+  });
+});
+
+describeEachEngine('hardening: every entry error in one pass', (engine) => {
+  let t: TestApp;
+  let programme: Awaited<ReturnType<typeof createProgramme>>;
+  before(async () => {
+    t = await startTestApp(engine);
+    programme = await createProgramme(t, { code: 'ONCE26' });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  const bad = { organisation: '', statement: statementOf(801), contactEmail: 'not-an-address' };
+
+  it('reports a missing organisation, a too-long statement and a bad email together, on the API and the form', async () => {
+    const api = await t.agent().post(`/api/awards/${programme.slug}/entries`).send({ ...entryFields(bad), consent: true });
+    assert.equal(api.status, 422);
+    assert.equal(api.body.error.code, 'validation_failed');
+    assert.deepEqual(Object.keys(api.body.error.fields), ['organisation', 'contactEmail', 'statement']);
+    assert.match(api.body.error.fields.statement, /between 50 and 800 words; it has 801/);
+
+    // An unknown category is found beside the other fields too.
+    const unknown = await t.agent().post(`/api/awards/${programme.slug}/entries`).send({ ...entryFields({ ...bad, category: 'no-such-category' }), consent: true });
+    assert.deepEqual(Object.keys(unknown.body.error.fields), ['category', 'organisation', 'contactEmail', 'statement']);
+
+    const agent = t.agent();
+    const form = await openForm(agent, programme.slug);
+    const page = await postEntryForm(agent, programme.slug, { _csrf: form.csrf, submissionId: form.submissionId, ...entryFields(bad) }, [[PDF, 'kept.pdf']]);
+    assert.equal(page.status, 422);
+    assert.match(page.text, /id="error-organisation">Enter the organisation’s name/);
+    assert.match(page.text, /id="error-contactEmail">Enter an email address like name@example.com/);
+    assert.match(page.text, /id="error-statement">The statement must have between 50 and 800 words; it has 801/);
+    assert.equal((page.text.match(/<li><a href="#field-/g) ?? []).length, 3, 'the summary lists all three');
+    assert.match(page.text, /value="not-an-address"/, 'values are kept');
+    assert.match(page.text, /value="Priya Shah"/);
+    assert.match(page.text, /word800<\/textarea>/, 'the statement is kept');
+    assert.equal(await countRows(t, 'entries'), 0);
   });
 });

@@ -30,7 +30,7 @@ import {
   type EntryRow,
   type ProgrammeRow,
 } from './queries';
-import { countWords, NEXT_STATUSES, type EntryInput, type EntryStatus, type ProgrammeInput, type ProgrammePatch } from './schema';
+import { countWords, entryInput, NEXT_STATUSES, type EntryInput, type ParsedEntry, type EntryStatus, type ProgrammeInput, type ProgrammePatch } from './schema';
 import { formatInZone, parseInstant, programmeState, type ProgrammeState } from './time';
 import type { StoredDocument } from './documents';
 
@@ -217,22 +217,33 @@ export interface EntrySubmission {
   submissionId: string | null;
 }
 
-/** Checks what the schema cannot: the programme is open, the category exists, the statement's length. */
-export async function checkEntryRules(db: Db, programme: Programme, input: EntryInput, now = new Date()): Promise<CategoryRow> {
+/**
+ * Every problem with an entry in one pass: the fields' own, whether the category exists and
+ * the statement's length (checked even while other fields are wrong), in the form's order.
+ * A programme that is not open is refused first, as nothing else matters then.
+ */
+export async function checkEntry(db: Db, programme: Programme, parsed: ParsedEntry, now = new Date()): Promise<{ input: EntryInput; category: CategoryRow }> {
   if (programmeState(programme.opensAt, programme.closesAt, now) !== 'open') {
     throw conflict(
       programme.state === 'upcoming' ? `Entries open on ${programme.opens}.` : `Entries closed on ${programme.deadline}.`,
       'programme_not_open',
     );
   }
-  const category = await findCategory(db, programme.row.id, input.category);
-  const fields: Record<string, string> = {};
-  if (!category) fields.category = 'Choose a category from the list.';
-  const words = countWords(input.statement);
-  const { statement_min_words: min, statement_max_words: max } = programme.row;
-  if (words < min || words > max) fields.statement = `The statement must have between ${min} and ${max} words; it has ${words}.`;
-  if (Object.keys(fields).length) throw validationFailed(fields);
-  return category!;
+  const found: Record<string, string> = parsed.ok ? {} : { ...parsed.fields };
+  const values = parsed.ok ? parsed.data : parsed.partial;
+  const category = values.category === undefined ? undefined : await findCategory(db, programme.row.id, values.category);
+  if (values.category !== undefined && !category) found.category ??= 'Choose a category from the list.';
+  if (values.statement !== undefined) {
+    const words = countWords(values.statement);
+    const { statement_min_words: min, statement_max_words: max } = programme.row;
+    if (words < min || words > max) found.statement ??= `The statement must have between ${min} and ${max} words; it has ${words}.`;
+  }
+  if (!parsed.ok || !category || Object.keys(found).length) {
+    const order = Object.keys(entryInput.shape);
+    const rank = (field: string) => (order.includes(field) ? order.indexOf(field) : order.length);
+    throw validationFailed(Object.fromEntries(Object.entries(found).sort(([a], [b]) => rank(a) - rank(b))));
+  }
+  return { input: parsed.data, category };
 }
 
 // Says nothing of who entered or when: anyone can type a competitor's name.
@@ -257,7 +268,7 @@ async function queueDuplicateNotice(db: Db | Knex.Transaction, first: EntryRow, 
  */
 export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission, now = new Date()): Promise<EntryRow> {
   const { programme, input } = submission;
-  const category = await checkEntryRules(deps.db, programme, input, now);
+  const { category } = await checkEntry(deps.db, programme, { ok: true, data: input }, now);
   const key = organisationKey(input.organisation);
 
   const attempt = () =>
