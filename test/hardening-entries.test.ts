@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
+import request from 'supertest';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
 import { csrfFrom, localPath, startTestApp, type TestApp } from './helpers/app';
 import { createTestDatabase } from './helpers/database';
 import { describeEachEngine } from './helpers/engines';
@@ -270,5 +274,84 @@ describeEachEngine('hardening: every entry error in one pass', (engine) => {
     assert.match(page.text, /value="Priya Shah"/);
     assert.match(page.text, /word800<\/textarea>/, 'the statement is kept');
     assert.equal(await countRows(t, 'entries'), 0);
+  });
+});
+
+describeEachEngine('hardening: subscribing a known address does the same work as a new one', (engine) => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let app: ReturnType<typeof createApp>;
+  before(async () => {
+    database = await createTestDatabase(engine);
+    // No background workers: every statement seen during a request is the request's own.
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: database.dataDir, BASE_URL: 'http://masthead.test', ADMIN_TOKEN: 'test-admin-token-0123456789', SECRET: 'test-secret-abcdefghijklmnopqrstuvwxyz', PUBLIC_RATE_LIMIT: '0', LOG_LEVEL: 'silent' });
+    app = createApp({ config, db: database.db, logger: createLogger('silent'), mailQueued: () => {}, deliveryQueued: () => {} });
+  });
+  after(async () => {
+    await database.destroy();
+  });
+
+  /** The statements a request runs, as "read table" / "write table", in order. */
+  async function statementsOf(send: () => Promise<request.Response>) {
+    const seen: string[] = [];
+    const listen = (q: { sql: string }) => {
+      const sql = q.sql.toLowerCase().replace(/["`]/g, '');
+      const table = /(?:from|into|update)\s+([a-z_]+)/.exec(sql)?.[1] ?? '';
+      seen.push(`${/^\s*select/.test(sql) ? 'read' : /^\s*(insert|update|delete)/.test(sql) ? 'write' : sql.split(/\s/)[0]} ${table}`.trim());
+    };
+    database.db.on('query', listen);
+    try {
+      const response = await send();
+      return { response, seen };
+    } finally {
+      database.db.off('query', listen);
+    }
+  }
+
+  const headersOf = (r: request.Response) => {
+    const { date: _date, ...rest } = r.headers;
+    return rest;
+  };
+
+  it('answers alike and runs the same statements for a new, a pending and a confirmed address, on the API and the form', async () => {
+    const post = (email: string) => () => request(app).post('/api/subscriptions').send({ email, consent: true });
+    await post('pending@example.com')();
+    await post('confirmed@example.com')();
+    await database.db('subscribers').where({ email: 'confirmed@example.com' }).update({ status: 'confirmed' });
+
+    const api = [];
+    for (const email of ['new@example.com', 'pending@example.com', 'confirmed@example.com']) api.push(await statementsOf(post(email)));
+    for (const { response } of api) assert.equal(response.status, 202);
+    assert.deepEqual(api[1].seen, api[0].seen, 'pending: the same statements as new');
+    assert.deepEqual(api[2].seen, api[0].seen, 'confirmed: the same statements as new');
+    assert.ok(api[0].seen.filter((s) => s.startsWith('write')).length >= 3, `writes: ${api[0].seen.join(', ')}`);
+    assert.deepEqual(headersOf(api[1].response), headersOf(api[0].response));
+    assert.deepEqual(headersOf(api[2].response), headersOf(api[0].response));
+    assert.deepEqual([api[0].response.text, api[1].response.text, api[2].response.text], Array(3).fill('{"status":"pending"}'));
+
+    const agent = request.agent(app);
+    const page = await agent.get('/newsletter').expect(200);
+    const csrf = csrfFrom(page.text);
+    const form = [];
+    for (const email of ['new-form@example.com', 'pending@example.com', 'confirmed@example.com']) {
+      form.push(await statementsOf(() => agent.post('/newsletter/subscribe').type('form').send({ _csrf: csrf, email, consent: 'on' })));
+    }
+    for (const { response } of form) assert.equal(response.status, 303);
+    assert.deepEqual(form[1].seen, form[0].seen);
+    assert.deepEqual(form[2].seen, form[0].seen);
+    assert.deepEqual(headersOf(form[1].response), headersOf(form[0].response));
+    assert.deepEqual(headersOf(form[2].response), headersOf(form[0].response));
+
+    // Same work, different values: only the new and the due addresses get a confirmation.
+    const jobs = await database.db('mail_jobs').join('subscribers', 'subscribers.id', 'mail_jobs.subscriber_id').orderBy('mail_jobs.id').select('subscribers.email', 'mail_jobs.status');
+    assert.deepEqual(jobs.slice(2).map((j: { email: string; status: string }) => `${j.email} ${j.status}`), [
+      'new@example.com queued',
+      'pending@example.com dropped',
+      'confirmed@example.com dropped',
+      'new-form@example.com queued',
+      'pending@example.com dropped',
+      'confirmed@example.com dropped',
+    ]);
+    const confirmed = await database.db('subscribers').where({ email: 'confirmed@example.com' }).first();
+    assert.equal(confirmed.status, 'confirmed', 'a confirmed reader stays confirmed');
   });
 });

@@ -15,11 +15,24 @@ export interface MailJob {
 
 type Conn = Db | Knex.Transaction;
 
-export function insertMailJobs(db: Conn, jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null }[], now = new Date()) {
+/** `status: 'dropped'` records a message that was asked for but is not due, without sending it. */
+export function insertMailJobs(
+  db: Conn,
+  jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null; status?: 'queued' | 'dropped' }[],
+  now = new Date(),
+) {
   if (!jobs.length) return Promise.resolve();
   return db.batchInsert(
     'mail_jobs',
-    jobs.map((job) => ({ kind: job.kind, subscriber_id: job.subscriber_id ?? null, entry_id: job.entry_id ?? null, status: 'queued', attempts: 0, run_after: now, created_at: now })),
+    jobs.map((job) => ({
+      kind: job.kind,
+      subscriber_id: job.subscriber_id ?? null,
+      entry_id: job.entry_id ?? null,
+      status: job.status ?? 'queued',
+      attempts: 0,
+      run_after: now,
+      created_at: now,
+    })),
     500,
   );
 }
