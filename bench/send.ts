@@ -1,12 +1,11 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { createDb, migrateLatest } from '../src/db';
 import { recipientFor, loadDigest } from '../src/digests/service';
 import { importSubscribers } from '../src/subscribers/import';
+import { benchDatabase } from './database';
 
 /**
  * End-to-end digest sending. Creates N confirmed subscribers (default 20,000), starts an
@@ -21,7 +20,7 @@ const ADMIN = 'bench-admin-token-0123456789';
 const SECRET = 'bench-secret-0123456789abcdef';
 const CONCURRENCY = Number(process.env.SEND_CONCURRENCY || 4);
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const { port } = probe.address() as { port: number };
@@ -37,7 +36,7 @@ function ask<T>(child: ChildProcess, type: string): Promise<T> {
   });
 }
 
-async function startSink() {
+export async function startSink() {
   const child = fork(path.join(root, 'bench/smtp-sink.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
   return { child, url: `smtp://127.0.0.1:${port}`, count: () => ask<{ messages: number }>(child, 'count').then((m) => m.messages), reset: () => ask(child, 'reset') };
@@ -61,20 +60,7 @@ async function api(base: string, method: string, route: string, body?: unknown) 
 }
 
 export async function benchSend(n = 20_000) {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'masthead-bench-send-'));
-  const baseUrl = process.env.BENCH_DATABASE_URL || null;
-  const schema = `bench_send_${process.pid}`;
-  let databaseUrl: string | null = null;
-  if (baseUrl) {
-    const admin = createDb({ databaseUrl: baseUrl, dataDir });
-    await admin.raw(`create schema if not exists ${schema}`);
-    await admin.destroy();
-    const url = new URL(baseUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = url.toString();
-  }
-  const db = createDb({ databaseUrl: baseUrl, dataDir, searchPath: baseUrl ? schema : undefined });
-  await migrateLatest(db);
+  const { db, dataDir, databaseUrl, engine, drop } = await benchDatabase('send');
   const rows = Array.from({ length: n }, (_, i) => ({ line: i + 2, email: `reader${i}@bench.example`, name: `Reader ${i}`, topics: 'finance' }));
   await importSubscribers(db, rows, { status: 'confirmed', consentNote: 'benchmark' });
 
@@ -160,7 +146,7 @@ export async function benchSend(n = 20_000) {
     const reference = people.length / referenceSeconds;
 
     console.log(
-      `send: ${n} recipients on ${baseUrl ? 'PostgreSQL' : 'SQLite'}, SEND_CONCURRENCY=${CONCURRENCY}: ` +
+      `send: ${n} recipients on ${engine}, SEND_CONCURRENCY=${CONCURRENCY}: ` +
         `Masthead ${Math.round(ours)} msg/s end to end (${seconds.toFixed(1)} s), ` +
         `plain Nodemailer ${Math.round(reference)} msg/s (${people.length} in ${referenceSeconds.toFixed(1)} s), ratio ${(ours / reference).toFixed(2)}x; ` +
         `trigger answered in ${Math.round(triggerMs)} ms; sending process peak RSS ${rss} MB`,
@@ -169,8 +155,6 @@ export async function benchSend(n = 20_000) {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
     sink.child.disconnect();
-    if (baseUrl) await db.raw(`drop schema ${schema} cascade`);
-    await db.destroy();
-    rmSync(dataDir, { recursive: true, force: true });
+    await drop();
   }
 }

@@ -1,5 +1,6 @@
+import { duplicateAttemptEmailHandler } from './awards/duplicate-attempt-email';
 import { entryConfirmationEmailHandler } from './awards/entry-confirmation-email';
-import { ENTRY_CONFIRMATION_MAIL } from './awards/service';
+import { ENTRY_CONFIRMATION_MAIL, ENTRY_DUPLICATE_ATTEMPT_MAIL } from './awards/service';
 import { feedAddressPolicy } from './articles/feed-address';
 import { createFeedPoller } from './articles/feed-poller';
 import type { Config } from './config';
@@ -36,6 +37,7 @@ export function createWorkers(deps: {
       [ENTRY_CONFIRMATION_MAIL]: entryConfirmationEmailHandler(deps),
       [STAFF_WELCOME_MAIL]: staffAccessEmailHandler(deps, STAFF_WELCOME_MAIL),
       [STAFF_RESET_MAIL]: staffAccessEmailHandler(deps, STAFF_RESET_MAIL),
+      [ENTRY_DUPLICATE_ATTEMPT_MAIL]: duplicateAttemptEmailHandler(deps),
     },
   });
 

@@ -40,6 +40,6 @@ export function entryConfirmationEmailHandler(deps: { db: Db; config: Config }):
       receiptUrl: receiptUrl(deps, programme.slug, entry),
       footerNote: `You received this email because an entry to ${programme.name} named this address as its contact.`,
     });
-    return { to: entry.contact_email, subject, html, text };
+    return { to: { name: entry.contact_name, address: entry.contact_email }, subject, html, text };
   };
 }

@@ -3,13 +3,12 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { AppError } from '../errors';
 import type { Csrf } from '../http/csrf';
 import { jsonBody, requireContentType } from '../http/body';
-import { fieldErrors, parseInput } from '../http/validate';
 import { COUNTRIES } from './countries';
 import { checkDocuments, discardStored, discardUploads, entryFormUpload, keepDocuments, uploadedFiles, type StoredDocument } from './documents';
 import { findCategoryById, listDocuments } from './queries';
-import { entryInput } from './schema';
+import { parseEntryInput, type EntryInput } from './schema';
 import {
-  checkEntryRules,
+  checkEntry,
   findEntryForReceipt,
   findProgramme,
   listProgrammesWithCategories,
@@ -108,28 +107,27 @@ export function awardRoutes(deps: RouteDeps): Router {
         if (body.homepage) {
           reply = () => res.redirect(303, `/awards/${p.row.slug}`); // honeypot: store nothing
         } else {
-          const parsed = entryInput.safeParse(body);
-          const errors: Record<string, string> = parsed.success ? {} : fieldErrors(parsed.error);
+          // Every field's message at once, the documents' beside them.
+          const errors: Record<string, string> = {};
+          let input: EntryInput | null = null;
+          let notOpen = false;
+          try {
+            ({ input } = await checkEntry(deps.db, p, parseEntryInput(body)));
+          } catch (err) {
+            if (!(err instanceof AppError)) throw err;
+            if (err.code === 'programme_not_open') notOpen = true;
+            else if (err.fields) Object.assign(errors, err.fields);
+            else throw err;
+          }
           const checked = await checkDocuments(files);
           if (!checked.ok) errors.documents = checked.message;
-          let notOpen = p.state !== 'open';
-          if (parsed.success) {
-            try {
-              await checkEntryRules(deps.db, p, parsed.data);
-            } catch (err) {
-              if (!(err instanceof AppError)) throw err;
-              if (err.code === 'programme_not_open') notOpen = true;
-              else if (err.fields) Object.assign(errors, err.fields);
-              else throw err;
-            }
-          }
           if (notOpen) reply = form(409, {});
-          else if (!parsed.success || !checked.ok || Object.keys(errors).length) reply = form(422, errors);
+          else if (!input || !checked.ok) reply = form(422, errors);
           else {
             stored = await keepDocuments(deps.config.dataDir, files, checked.types);
             const submissionId = typeof body.submissionId === 'string' && /^[a-f0-9]{32}$/.test(body.submissionId) ? body.submissionId : null;
             try {
-              const entry = await submitEntry(deps, { programme: p, input: parsed.data, documents: stored, source: 'form', submissionId });
+              const entry = await submitEntry(deps, { programme: p, input, documents: stored, source: 'form', submissionId });
               // A repeated submission returns the first entry; the files it carried are not needed.
               const keptKeys = new Set((await listDocuments(deps.db, [entry.id])).map((d) => d.storage_key));
               stored = stored.filter((d) => !keptKeys.has(d.storageKey));
@@ -175,7 +173,7 @@ export function awardRoutes(deps: RouteDeps): Router {
 
   router.post('/api/awards/:programme/entries', limitPublicPosts, ...jsonBody(), async (req, res) => {
     const p = await findProgramme(deps.db, String(req.params.programme));
-    const input = parseInput(entryInput, req.body);
+    const { input } = await checkEntry(deps.db, p, parseEntryInput(req.body));
     const entry = await submitEntry(deps, { programme: p, input, documents: [], source: 'api', submissionId: null });
     res.status(201).json({ reference: entry.reference, status: entry.status });
   });

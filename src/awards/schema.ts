@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldErrors } from '../http/validate';
 import { emailAddress, personName } from '../subscribers/schema';
 import { isCountryCode } from './countries';
 import { isTimeZone } from './time';
@@ -81,6 +82,24 @@ export const entryInput = z.object({
 });
 
 export type EntryInput = z.output<typeof entryInput>;
+
+/** A parsed entry, or every field's message, with the category and statement that did parse for the checks that need the database. */
+export type ParsedEntry =
+  | { ok: true; data: EntryInput }
+  | { ok: false; fields: Record<string, string>; partial: Partial<Pick<EntryInput, 'category' | 'statement'>> };
+
+export function parseEntryInput(body: unknown): ParsedEntry {
+  const result = entryInput.safeParse(body ?? {});
+  if (result.success) return { ok: true, data: result.data };
+  // A bad field elsewhere must not hide the category's or the statement's own checks.
+  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const partial: Partial<Pick<EntryInput, 'category' | 'statement'>> = {};
+  const category = entryInput.shape.category.safeParse(raw.category);
+  if (category.success) partial.category = category.data;
+  const statement = entryInput.shape.statement.safeParse(raw.statement);
+  if (statement.success) partial.statement = statement.data;
+  return { ok: false, fields: fieldErrors(result.error), partial };
+}
 
 const instantText = z.string({ error: 'Give a date and time (ISO 8601).' }).trim().min(1).max(40);
 

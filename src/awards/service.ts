@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { isUniqueViolation, toDate, type Db } from '../db';
 import { AppError, conflict, notFound, validationFailed } from '../errors';
-import { insertMailJobs } from '../mail/job-queries';
+import { hasMailJobForEntrySince, insertMailJobs } from '../mail/job-queries';
 import { DAY, signToken, verifyToken } from '../tokens';
 import {
   countEntriesInCategoriesOutside,
@@ -29,7 +30,7 @@ import {
   type EntryRow,
   type ProgrammeRow,
 } from './queries';
-import { countWords, NEXT_STATUSES, type EntryInput, type EntryStatus, type ProgrammeInput, type ProgrammePatch } from './schema';
+import { countWords, entryInput, NEXT_STATUSES, type EntryInput, type ParsedEntry, type EntryStatus, type ProgrammeInput, type ProgrammePatch } from './schema';
 import { formatInZone, parseInstant, programmeState, type ProgrammeState } from './time';
 import type { StoredDocument } from './documents';
 
@@ -46,6 +47,7 @@ export interface AwardsDeps {
 }
 
 export const ENTRY_CONFIRMATION_MAIL = 'entry_confirmation';
+export const ENTRY_DUPLICATE_ATTEMPT_MAIL = 'entry_duplicate_attempt';
 const RECEIPT_TTL = 2 * 365 * DAY;
 
 export interface Programme {
@@ -192,8 +194,19 @@ export async function updateProgramme(db: Db, slug: string, patch: ProgrammePatc
   return findProgramme(db, slug, now);
 }
 
-/** "Acme  Bank " and "acme bank" are the same organisation. */
-export const organisationKey = (name: string) => name.toLowerCase().replace(/\s+/g, ' ').trim();
+// What someone could slip into a name to enter twice unseen: format characters (zero-width
+// spaces and joiners, bidi controls, the soft hyphen) and the rest Unicode calls ignorable.
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+
+/**
+ * The organisation's duplicate key: "Acme  Bank ", "acme bank", "Acme\u200bBank" against
+ * "AcmeBank", fullwidth "Ａｃｍｅ" and NFD "Cafe\u0301" against "Café" each count as one.
+ * NFKC folds compatibility forms (fullwidth, ligatures, composed accents); upper- then
+ * lower-casing folds case as Unicode's full case folding does for ß and final sigma.
+ * migrations/20261201120000_organisation_keys.ts holds a copy, as migrations import nothing from src/.
+ */
+export const organisationKey = (name: string) =>
+  name.normalize('NFKC').replace(INVISIBLE, '').toUpperCase().toLowerCase().normalize('NFKC').replace(/\s+/g, ' ').trim();
 
 export interface EntrySubmission {
   programme: Programme;
@@ -204,36 +217,58 @@ export interface EntrySubmission {
   submissionId: string | null;
 }
 
-/** Checks what the schema cannot: the programme is open, the category exists, the statement's length. */
-export async function checkEntryRules(db: Db, programme: Programme, input: EntryInput, now = new Date()): Promise<CategoryRow> {
+/**
+ * Every problem with an entry in one pass: the fields' own, whether the category exists and
+ * the statement's length (checked even while other fields are wrong), in the form's order.
+ * A programme that is not open is refused first, as nothing else matters then.
+ */
+export async function checkEntry(db: Db, programme: Programme, parsed: ParsedEntry, now = new Date()): Promise<{ input: EntryInput; category: CategoryRow }> {
   if (programmeState(programme.opensAt, programme.closesAt, now) !== 'open') {
     throw conflict(
       programme.state === 'upcoming' ? `Entries open on ${programme.opens}.` : `Entries closed on ${programme.deadline}.`,
       'programme_not_open',
     );
   }
-  const category = await findCategory(db, programme.row.id, input.category);
-  const fields: Record<string, string> = {};
-  if (!category) fields.category = 'Choose a category from the list.';
-  const words = countWords(input.statement);
-  const { statement_min_words: min, statement_max_words: max } = programme.row;
-  if (words < min || words > max) fields.statement = `The statement must have between ${min} and ${max} words; it has ${words}.`;
-  if (Object.keys(fields).length) throw validationFailed(fields);
-  return category!;
+  const found: Record<string, string> = parsed.ok ? {} : { ...parsed.fields };
+  const values = parsed.ok ? parsed.data : parsed.partial;
+  const category = values.category === undefined ? undefined : await findCategory(db, programme.row.id, values.category);
+  if (values.category !== undefined && !category) found.category ??= 'Choose a category from the list.';
+  if (values.statement !== undefined) {
+    const words = countWords(values.statement);
+    const { statement_min_words: min, statement_max_words: max } = programme.row;
+    if (words < min || words > max) found.statement ??= `The statement must have between ${min} and ${max} words; it has ${words}.`;
+  }
+  if (!parsed.ok || !category || Object.keys(found).length) {
+    const order = Object.keys(entryInput.shape);
+    const rank = (field: string) => (order.includes(field) ? order.indexOf(field) : order.length);
+    throw validationFailed(Object.fromEntries(Object.entries(found).sort(([a], [b]) => rank(a) - rank(b))));
+  }
+  return { input: parsed.data, category };
 }
 
-const duplicateError = (reference: string) => {
-  const message = `This organisation has already entered this category (reference ${reference}). Contact us to change that entry.`;
-  return new AppError(409, 'duplicate_entry', message, { organisation: message });
-};
+// Says nothing of who entered or when: anyone can type a competitor's name.
+const DUPLICATE_MESSAGE = 'An entry for this organisation in this category has already been received; if you think this is wrong, contact us.';
+const duplicateError = () => new AppError(409, 'duplicate_entry', DUPLICATE_MESSAGE, { organisation: DUPLICATE_MESSAGE });
+
+/** A notice per first entry at most this often, so repeated attempts cannot flood its contact. */
+const DUPLICATE_NOTICE_EVERY_MS = 60 * 60_000;
+
+/** Queues the notice to the first entry's contact that a second entry was attempted (and stores nothing else). */
+async function queueDuplicateNotice(db: Db | Knex.Transaction, first: EntryRow, now: Date): Promise<boolean> {
+  if (await hasMailJobForEntrySince(db, ENTRY_DUPLICATE_ATTEMPT_MAIL, first.id, new Date(now.getTime() - DUPLICATE_NOTICE_EVERY_MS))) return false;
+  await insertMailJobs(db, [{ kind: ENTRY_DUPLICATE_ATTEMPT_MAIL, entry_id: first.id }], now);
+  return true;
+}
 
 /**
  * Stores an entry with its documents and queues its confirmation email, all in one
- * transaction: the reference is taken from the programme's counter inside it.
+ * transaction: the reference is taken from the programme's counter inside it. A second
+ * entry of the organisation in the category stores nothing and is refused without naming
+ * the first; the first entry's contact is told instead.
  */
 export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission, now = new Date()): Promise<EntryRow> {
   const { programme, input } = submission;
-  const category = await checkEntryRules(deps.db, programme, input, now);
+  const { category } = await checkEntry(deps.db, programme, { ok: true, data: input }, now);
   const key = organisationKey(input.organisation);
 
   const attempt = () =>
@@ -243,7 +278,7 @@ export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission,
         if (repeat) return { entry: repeat, repeated: true };
       }
       const earlier = await findEntryByOrganisation(trx, programme.row.id, category.id, key);
-      if (earlier) throw duplicateError(earlier.reference);
+      if (earlier) return { duplicateOf: earlier, noticeQueued: await queueDuplicateNotice(trx, earlier, now) };
 
       const number = await takeNextEntryNumber(trx, programme.row.id);
       const row: Omit<EntryRow, 'id'> = {
@@ -285,7 +320,7 @@ export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission,
       return { entry: { id, ...row }, repeated: false };
     });
 
-  let result: { entry: EntryRow; repeated: boolean };
+  let result: Awaited<ReturnType<typeof attempt>>;
   try {
     result = await attempt();
   } catch (err) {
@@ -294,8 +329,12 @@ export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission,
     const twin = submission.submissionId ? await findEntryBySubmissionId(deps.db, submission.submissionId) : undefined;
     if (twin) return twin;
     const earlier = await findEntryByOrganisation(deps.db, programme.row.id, category.id, key);
-    if (earlier) throw duplicateError(earlier.reference);
-    throw err;
+    if (!earlier) throw err;
+    result = { duplicateOf: earlier, noticeQueued: await queueDuplicateNotice(deps.db, earlier, now) };
+  }
+  if ('duplicateOf' in result) {
+    if (result.noticeQueued) deps.mailQueued();
+    throw duplicateError();
   }
   if (result.repeated) return result.entry;
   deps.mailQueued();

@@ -10,17 +10,39 @@ export interface MailJob {
   entry_id: number | null;
   staff_id: number | null;
   attempts: number;
+  /** When the mail was asked for (a notice says when its event happened). */
+  created_at: unknown;
 }
 
 type Conn = Db | Knex.Transaction;
 
-export function insertMailJobs(db: Conn, jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null; staff_id?: number | null }[], now = new Date()) {
+/** `status: 'dropped'` records a message that was asked for but is not due, without sending it. */
+export function insertMailJobs(
+  db: Conn,
+  jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null; staff_id?: number | null; status?: 'queued' | 'dropped' }[],
+  now = new Date(),
+) {
   if (!jobs.length) return Promise.resolve();
   return db.batchInsert(
     'mail_jobs',
-    jobs.map((job) => ({ kind: job.kind, subscriber_id: job.subscriber_id ?? null, entry_id: job.entry_id ?? null, staff_id: job.staff_id ?? null, status: 'queued', attempts: 0, run_after: now, created_at: now })),
+    jobs.map((job) => ({
+      kind: job.kind,
+      subscriber_id: job.subscriber_id ?? null,
+      entry_id: job.entry_id ?? null,
+      staff_id: job.staff_id ?? null,
+      status: job.status ?? 'queued',
+      attempts: 0,
+      run_after: now,
+      created_at: now,
+    })),
     500,
   );
+}
+
+/** Whether a job of this kind for this entry was queued since `since` (notices are sent at most that often). */
+export async function hasMailJobForEntrySince(db: Conn, kind: string, entryId: number, since: Date): Promise<boolean> {
+  const row = await db('mail_jobs').where({ kind, entry_id: entryId }).where('created_at', '>=', since).first('id');
+  return Boolean(row);
 }
 
 /**
@@ -30,7 +52,7 @@ export function insertMailJobs(db: Conn, jobs: { kind: string; subscriber_id?: n
 export async function claimDueMailJobs(db: Db, limit: number, lockedUntil: Date, now = new Date()): Promise<MailJob[]> {
   return db.transaction(async (trx) => {
     const query = trx('mail_jobs')
-      .select('id', 'kind', 'subscriber_id', 'entry_id', 'staff_id', 'attempts')
+      .select('id', 'kind', 'subscriber_id', 'entry_id', 'staff_id', 'attempts', 'created_at')
       .where('status', 'queued')
       .where('run_after', '<=', now)
       .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<', now))

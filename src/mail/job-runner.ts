@@ -9,6 +9,7 @@ export type MailJobHandler = (job: MailJob) => Promise<OutgoingMessage | null>;
 const MAX_ATTEMPTS = 8;
 const BATCH = 20;
 const PARALLEL = 4;
+const KICK_DELAY_MS = 100;
 
 /**
  * Sends queued transactional mail in the background: claim due jobs → build each message
@@ -28,6 +29,7 @@ export function createMailJobRunner(deps: {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = true;
+  let woken: Promise<void> | null = null;
 
   async function runOnce(): Promise<number> {
     const jobs = await claimDueMailJobs(deps.db, BATCH, new Date(Date.now() + 5 * 60_000));
@@ -88,17 +90,34 @@ export function createMailJobRunner(deps: {
       timer.unref();
       void kick();
     },
-    /** Wakes the runner now (after a request queued mail). */
+    /**
+     * Wakes the runner shortly after a request queued mail. Not at once: building a message
+     * takes milliseconds of CPU (MJML), and run right after the answer it slows the answer
+     * (Node flushes it on the next tick) and the client's next request, so a new address,
+     * which gets a confirmation, would answer measurably slower than a known one. A short
+     * wait decouples the work from the request that caused it; requests meanwhile share a pass.
+     */
     kick() {
-      if (!stopped) void kick();
+      if (stopped || woken) return;
+      woken = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          woken = null;
+          if (!stopped) void kick();
+          resolve();
+        }, KICK_DELAY_MS),
+      );
     },
-    /** Waits for the pass in progress; for shutdown and tests. */
+    /** Waits for the pass in progress (and one just asked for); for shutdown and tests. */
     async idle() {
-      while (running) await running;
+      while (woken || running) {
+        await woken;
+        await running;
+      }
     },
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      await woken;
       while (running) await running;
     },
   };

@@ -6,7 +6,8 @@ import type { Config } from '../config';
 
 /** One outgoing message, already rendered. */
 export interface OutgoingMessage {
-  to: string;
+  /** With a name, Nodemailer encodes it (RFC 2047) and the address (punycode, or SMTPUTF8 for a UTF-8 local part). */
+  to: string | { name: string; address: string };
   subject: string;
   html: string;
   text: string;

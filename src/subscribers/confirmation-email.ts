@@ -22,6 +22,6 @@ export function confirmationEmailHandler(deps: { db: Db; config: Config }): Mail
       confirmUrl: linkFor(deps, subscriber, 'confirm'),
       footerNote: 'You received this email because this address was entered on our newsletter signup form.',
     });
-    return { to: subscriber.email, subject, html, text };
+    return { to: subscriber.name ? { name: subscriber.name, address: subscriber.email } : subscriber.email, subject, html, text };
   };
 }

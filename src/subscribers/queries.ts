@@ -53,6 +53,15 @@ export async function replaceSubscriberTopics(db: Conn, subscriberId: number, to
   }
 }
 
+export async function listSubscriberTopicIdsByEmail(db: Conn, email: string): Promise<number[]> {
+  const rows: { topic_id: number }[] = await db('subscriber_topics')
+    .join('subscribers', 'subscribers.id', 'subscriber_topics.subscriber_id')
+    .where('subscribers.email', email)
+    .orderBy('subscriber_topics.topic_id')
+    .select('subscriber_topics.topic_id');
+  return rows.map((r) => r.topic_id);
+}
+
 export async function listSubscriberTopicSlugs(db: Conn, subscriberId: number): Promise<string[]> {
   const rows = await db('subscriber_topics')
     .join('topics', 'topics.id', 'subscriber_topics.topic_id')

@@ -6,13 +6,22 @@ import { pageQuery } from '../http/listing';
 // Control characters (CR/LF above all) must never reach a mail header.
 const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 
+// What no address holds and hostile or broken input brings: C1 controls, format and bidi
+// characters (\p{Cf}: zero-width, direction overrides), lone surrogates, U+FFFD (what bytes
+// that are not UTF-8 decode to) and the noncharacters beside it.
+const noUnreadableChars = (value: string) => !/[\p{Cc}\p{Cf}\p{Cs}\uFFFD\uFFFE\uFFFF]/u.test(value);
+
+// In a name: the same, except the format characters some scripts need (joiners); bidi controls still go.
+const noUnreadableNameChars = (value: string) => !/[\p{Cc}\p{Cs}\uFFFD\uFFFE\uFFFF\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u.test(value);
+
 // Deliberately plain: one @, a dot in the domain, no spaces or control characters.
 const emailPattern = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]{2,}$/;
 
 export const emailAddress = z
   .string({ error: 'Enter your email address.' })
   .refine(noControlChars, 'An email address cannot contain line breaks or control characters.')
-  .transform((value) => value.trim().toLowerCase())
+  .refine(noUnreadableChars, 'An email address cannot contain invisible, text-direction or unreadable characters.')
+  .transform((value) => value.trim().toLowerCase().normalize('NFC'))
   .pipe(
     z
       .string()
@@ -25,7 +34,8 @@ export const emailAddress = z
 export const personName = z
   .string({ error: 'A name is text.' })
   .refine(noControlChars, 'A name cannot contain line breaks or control characters.')
-  .transform((value) => value.trim().replace(/\s+/g, ' '))
+  .refine(noUnreadableNameChars, 'A name cannot contain text-direction or unreadable characters.')
+  .transform((value) => value.trim().replace(/\s+/g, ' ').normalize('NFC'))
   .pipe(z.string().max(120, 'A name has at most 120 characters.'))
   .transform((value) => value || null);
 

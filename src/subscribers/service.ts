@@ -16,6 +16,7 @@ import {
   insertSubscriber,
   insertSuppression,
   listSubscribersPage,
+  listSubscriberTopicIdsByEmail,
   listSubscriberTopicSlugs,
   listTopicSlugsForSubscribers,
   replaceSubscriberTopics,
@@ -48,7 +49,7 @@ export const DEFAULT_TOPIC = 'finance';
 export const newNonce = () => randomBytes(12).toString('base64url');
 
 /** The suppression list keeps only this hash of an erased address. */
-export const emailHash = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+export const emailHash = (email: string) => createHash('sha256').update(email.trim().toLowerCase().normalize('NFC')).digest('hex');
 
 export async function resolveTopics(db: Db, slugs: string[]): Promise<Topic[]> {
   const wanted = slugs.length ? slugs : [DEFAULT_TOPIC];
@@ -63,53 +64,65 @@ export async function resolveTopics(db: Db, slugs: string[]): Promise<Topic[]> {
 
 /**
  * Records a request to subscribe. Whatever the address's state, the caller answers the
- * same way: nothing here tells a visitor whether an address is known.
+ * same way, and this does the same work before the answer: one lookup of the address and
+ * its topics, one write of its row, its topics replaced, one mail job inserted. Only the
+ * values differ: a confirmed reader's row and topics are written back as they were, and a
+ * confirmation that is not due (already confirmed, or sent under 10 minutes ago) is
+ * recorded as a dropped job instead of a queued one. So neither the answer nor its timing
+ * tells a visitor whether an address is known.
  */
 export async function requestSubscription(deps: SubscriberDeps, input: SubscriptionInput, source: 'form' | 'api'): Promise<void> {
   const topics = await resolveTopics(deps.db, input.topics);
   const now = new Date();
   const consent = { consent_at: now, consent_version: CONSENT.version, consent_source: source, consent_note: null };
-  let queued = false;
 
   await deps.db.transaction(async (trx) => {
     const existing = await findSubscriberByEmail(trx, input.email);
-    if (existing?.status === 'confirmed') return; // already receiving: nothing new to send
-
-    if (existing?.status === 'pending') {
-      await updateSubscriber(trx, existing.id, { name: input.name ?? existing.name, ...consent, updated_at: now });
-      await replaceSubscriberTopics(trx, existing.id, topics.map((t) => t.id));
-      const lastSent = toDate(existing.confirmation_sent_at);
-      if (lastSent && now.getTime() - lastSent.getTime() < RESEND_AFTER_MS) return;
-      await updateSubscriber(trx, existing.id, { confirmation_sent_at: now });
-      await insertMailJobs(trx, [{ kind: CONFIRMATION_MAIL, subscriber_id: existing.id }], now);
-      queued = true;
-      return;
-    }
-
-    // New, or coming back after leaving or bouncing: start over with a fresh confirmation.
-    const fresh = {
-      name: input.name,
-      status: 'pending' as const,
-      token_nonce: newNonce(),
-      ...consent,
-      confirmation_sent_at: now,
-      confirmed_at: null,
-      unsubscribed_at: null,
-      bounced_at: null,
-      updated_at: now,
-    };
+    const currentTopicIds = await listSubscriberTopicIdsByEmail(trx, input.email);
     let id: number;
-    if (existing) {
+    let topicIds = topics.map((t) => t.id);
+    let send = true;
+
+    if (existing?.status === 'confirmed') {
+      // Already receiving: nothing changes and nothing is sent; an unproven request may not change their topics.
       id = existing.id;
-      await updateSubscriber(trx, id, fresh);
+      await updateSubscriber(trx, id, { updated_at: existing.updated_at });
+      topicIds = currentTopicIds;
+      send = false;
+    } else if (existing?.status === 'pending') {
+      id = existing.id;
+      const lastSent = toDate(existing.confirmation_sent_at);
+      send = !lastSent || now.getTime() - lastSent.getTime() >= RESEND_AFTER_MS;
+      await updateSubscriber(trx, id, {
+        name: input.name ?? existing.name,
+        ...consent,
+        confirmation_sent_at: send ? now : existing.confirmation_sent_at,
+        updated_at: now,
+      });
     } else {
-      id = await insertSubscriber(trx, { email: input.email, ...fresh, created_at: now });
+      // New, or coming back after leaving or bouncing: start over with a fresh confirmation.
+      const fresh = {
+        name: input.name,
+        status: 'pending' as const,
+        token_nonce: newNonce(),
+        ...consent,
+        confirmation_sent_at: now,
+        confirmed_at: null,
+        unsubscribed_at: null,
+        bounced_at: null,
+        updated_at: now,
+      };
+      if (existing) {
+        id = existing.id;
+        await updateSubscriber(trx, id, fresh);
+      } else {
+        id = await insertSubscriber(trx, { email: input.email, ...fresh, created_at: now });
+      }
     }
-    await replaceSubscriberTopics(trx, id, topics.map((t) => t.id));
-    await insertMailJobs(trx, [{ kind: CONFIRMATION_MAIL, subscriber_id: id }], now);
-    queued = true;
+    await replaceSubscriberTopics(trx, id, topicIds);
+    await insertMailJobs(trx, [{ kind: CONFIRMATION_MAIL, subscriber_id: id, status: send ? 'queued' : 'dropped' }], now);
   });
-  if (queued) deps.mailQueued();
+  deps.mailQueued();
 }
 
 export function linkFor(deps: Pick<SubscriberDeps, 'config'>, subscriber: Pick<SubscriberRow, 'id' | 'token_nonce'>, purpose: TokenPurpose) {
@@ -195,7 +208,7 @@ export const topicSlugsOf = (deps: SubscriberDeps, subscriber: SubscriberRow) =>
  * stays on the suppression list. Returns false when the address is unknown.
  */
 export async function eraseSubscriber(deps: Pick<SubscriberDeps, 'db'>, email: string): Promise<boolean> {
-  const normalised = email.trim().toLowerCase();
+  const normalised = email.trim().toLowerCase().normalize('NFC');
   return deps.db.transaction(async (trx) => {
     const subscriber = await findSubscriberByEmail(trx, normalised);
     if (!subscriber) return false;

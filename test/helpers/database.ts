@@ -17,11 +17,13 @@ export interface TestDatabase {
   destroy(): Promise<void>;
 }
 
-export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
+/** `migrate: false` leaves it empty, for tests of a migration on rows written before it. */
+export async function createTestDatabase(engine: Engine, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = options.migrate ?? true;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'masthead-test-'));
   if (engine.name === 'sqlite') {
     const db = createDb({ databaseUrl: null, dataDir });
-    await migrateLatest(db);
+    if (migrate) await migrateLatest(db);
     return {
       db,
       dataDir,
@@ -37,7 +39,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   await admin.raw(`create schema ${schema}`);
   await admin.destroy();
   const db = createDb({ databaseUrl: engine.url, dataDir, searchPath: schema });
-  await migrateLatest(db);
+  if (migrate) await migrateLatest(db);
   const url = new URL(engine.url);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {
