@@ -14,6 +14,7 @@ import { deliveryAdminRoutes } from './delivery/routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { publicPostLimiter } from './http/rate-limit';
 import { requestLog } from './http/request-log';
+import { requireStorage } from './http/storage-guard';
 import type { Logger } from './logger';
 import { homeRoutes } from './pages/routes';
 import { installViews } from './pages/views';
@@ -53,7 +54,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(requestLog(logger));
   installViews(app, config);
-  app.use(healthRoutes(db));
+  app.use(healthRoutes(db, config.dataDir));
   app.use(cookieParser());
 
   const csrf = createCsrf({ secret: config.secret, secure });
@@ -61,6 +62,8 @@ export function createApp(deps: AppDeps): Express {
 
   // Every admin route sits behind the bearer token, including ones that do not exist.
   app.use('/api/admin', requireAdminToken(config.adminToken));
+  // After the token check, so the admin API still says 401 first to a caller without one.
+  app.use(requireStorage(db));
   app.use('/api/admin', subscriberAdminRoutes(deps));
   app.use('/api/admin', articleAdminRoutes(deps));
   app.use('/api/admin', digestAdminRoutes(deps));
