@@ -1,6 +1,7 @@
 import dotenv from 'dotenv';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
+import { createUploadSweeper } from './awards/upload-sweep';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDb, migrateLatest } from './db';
 import { loadDemoContent } from './demo';
@@ -25,6 +26,10 @@ async function main() {
   const db = createDb(config);
   await migrateLatest(db);
   await loadDemoContent(db);
+  // What a killed process left in uploads/ goes before the first request, then daily.
+  const uploadSweeper = createUploadSweeper({ db, dataDir: config.dataDir, logger });
+  await uploadSweeper.sweep();
+  uploadSweeper.start();
 
   const workers = createWorkers({ config, db, logger });
   workers.start();
@@ -50,6 +55,7 @@ async function main() {
     force.unref();
     server.close(async () => {
       await workers.stop();
+      await uploadSweeper.stop();
       await db.destroy();
       logger.info('stopped');
       process.exit(0);

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { after, before, it } from 'node:test';
+import { after, afterEach, before, it } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../src/app';
+import { sweepUploads } from '../src/awards/upload-sweep';
 import { createLogger } from '../src/logger';
-import { csrfFrom, startTestApp, type TestApp } from './helpers/app';
-import { describeEachEngine } from './helpers/engines';
+import { ADMIN_TOKEN, csrfFrom, startTestApp, type TestApp } from './helpers/app';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { describeEachEngine, type Engine } from './helpers/engines';
 import { createProgramme, entryFields, PDF } from './helpers/factories';
+import { startServerProcess, waitFor, type ServerProcess } from './helpers/server-process';
 
 /** The app on the test's database and DATA_DIR, logging into lines the test reads. */
 function appWithLog(t: TestApp) {
@@ -117,3 +122,135 @@ describeEachEngine('a missing uploads folder (issue 9 item 9)', (engine) => {
     assert.equal((await request(app).post('/api/subscriptions').send({ email: 'still@example.com', consent: true })).status, 202);
   });
 });
+
+/** The environment of a server process on the test's database and DATA_DIR. */
+const serverEnv = (database: TestDatabase): Record<string, string> => ({
+  DATA_DIR: database.dataDir,
+  ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+});
+
+/** An entry form page's CSRF token, hidden fields and cookie, fetched as a browser would. */
+async function entryFormOf(base: string, slug: string) {
+  const page = await fetch(`${base}/awards/${slug}/enter`);
+  const html = await page.text();
+  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return { cookie, fields: { _csrf: csrfFrom(html), submissionId: /name="submissionId" value="([a-f0-9]+)"/.exec(html)![1] } };
+}
+
+/**
+ * Starts a 3 MB multipart upload to the entry form and sends only its first megabyte, so
+ * the server is left in the middle of writing it to uploads/incoming.
+ */
+function startSlowUpload(base: string, slug: string, form: Awaited<ReturnType<typeof entryFormOf>>) {
+  const boundary = `masthead${randomBytes(8).toString('hex')}`;
+  const fields = { ...form.fields, ...entryFields({ organisation: 'Killed Upload Bank' }) };
+  const head = Buffer.from(
+    Object.entries(fields)
+      .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+      .join('') + `--${boundary}\r\nContent-Disposition: form-data; name="documents"; filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+  );
+  const document = Buffer.concat([PDF, Buffer.alloc(3 * 1024 * 1024, 0x20)]);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const url = new URL(`${base}/awards/${slug}/entries`);
+  const req = http.request(url, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + document.length + tail.length, cookie: form.cookie },
+  });
+  req.on('error', () => {}); // the kill resets the connection
+  req.write(head);
+  req.write(document.subarray(0, 1024 * 1024));
+  return req;
+}
+
+const filesIn = (dir: string) => readdirSync(dir).filter((name) => statSync(path.join(dir, name)).isFile());
+
+function sweepSuite(engine: Engine) {
+  let database: TestDatabase;
+  let server: ServerProcess | undefined;
+  before(async () => {
+    database = await createTestDatabase(engine);
+  });
+  afterEach(async () => {
+    server?.child.kill('SIGKILL');
+    await server?.exited;
+    server = undefined;
+  });
+  after(async () => {
+    await database.destroy();
+  });
+
+  it('after a kill -9 mid-upload, the next start removes the partial upload and documents no row names, and keeps the rest', async () => {
+    server = await startServerProcess(serverEnv(database));
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const slug = 'sweep-awards';
+    const created = await fetch(`${server.base}/api/admin/awards`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({
+        slug,
+        code: 'SW26',
+        name: 'Sweep Awards',
+        description: 'Awards for the sweep test.',
+        opensAt: new Date(Date.now() - 86_400_000).toISOString(),
+        closesAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        timeZone: 'Europe/London',
+        categories: [{ slug: 'best-bank', name: 'Best Bank', description: 'The best bank.' }],
+      }),
+    });
+    assert.equal(created.status, 201);
+
+    // One entry whose document is kept and named by its row.
+    const form = await entryFormOf(server.base, slug);
+    const body = new FormData();
+    for (const [name, value] of Object.entries({ ...form.fields, ...entryFields({ organisation: 'Kept Bank' }) })) body.append(name, value);
+    body.append('documents', new Blob([PDF], { type: 'application/pdf' }), 'kept.pdf');
+    const entered = await fetch(`${server.base}/awards/${slug}/entries`, { method: 'POST', body, headers: { cookie: form.cookie }, redirect: 'manual' });
+    assert.equal(entered.status, 303);
+    const keptKey = (await database.db('entry_documents').first()).storage_key as string;
+
+    const uploads = path.join(database.dataDir, 'uploads');
+    const incoming = path.join(uploads, 'incoming');
+    const upload = startSlowUpload(server.base, slug, await entryFormOf(server.base, slug));
+    const partial = await waitFor('the upload to reach the disk', () => filesIn(incoming).find((f) => statSync(path.join(incoming, f)).size > 0));
+    server.child.kill('SIGKILL');
+    await server.exited;
+    upload.destroy();
+    assert.ok(statSync(path.join(incoming, partial)).size < 3 * 1024 * 1024, 'the kill left a partial upload');
+
+    // A kill between keeping the files and committing the row leaves a whole document with
+    // no row; that window is too short to hit with a signal, so the test puts one there.
+    const orphan = randomBytes(24).toString('base64url');
+    writeFileSync(path.join(uploads, orphan), PDF);
+    // Everything so far is two hours old, the kept document too: its row keeps it, not its age.
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60_000);
+    for (const file of [path.join(incoming, partial), path.join(uploads, orphan), path.join(uploads, keptKey)]) utimesSync(file, twoHoursAgo, twoHoursAgo);
+    // Just written: an upload in flight in another process on the same folder.
+    const freshIncoming = randomBytes(16).toString('hex');
+    const freshKept = randomBytes(24).toString('base64url');
+    writeFileSync(path.join(incoming, freshIncoming), PDF);
+    writeFileSync(path.join(uploads, freshKept), PDF);
+    writeFileSync(path.join(uploads, 'NOTES.txt'), 'an operator’s file');
+
+    server = await startServerProcess(serverEnv(database));
+    assert.deepEqual(new Set(filesIn(incoming)), new Set([freshIncoming]));
+    assert.deepEqual(new Set(filesIn(uploads)), new Set([keptKey, freshKept, 'NOTES.txt']));
+    const swept = server.logLines().find((line) => line.msg === 'uploads swept');
+    assert.deepEqual([swept?.incoming, swept?.orphans], [1, 1]);
+    const download = await fetch(`${server.base}/api/admin/documents/${keptKey}`, { headers: admin });
+    assert.equal(download.status, 200);
+    assert.deepEqual(Buffer.from(await download.arrayBuffer()), PDF);
+
+    server.child.kill('SIGTERM');
+    assert.equal((await server.exited).code, 0, 'the daily timer does not hold up a shutdown');
+    server = undefined;
+
+    // The same sweep, later (an injected clock): young files stay until they are old enough.
+    const later = (minutes: number) => sweepUploads({ db: database.db, dataDir: database.dataDir, now: Date.now() + minutes * 60_000 });
+    assert.deepEqual(await later(5), { incoming: 0, orphans: 0 });
+    assert.deepEqual(await later(30), { incoming: 0, orphans: 1 });
+    assert.deepEqual(await later(120), { incoming: 1, orphans: 0 });
+    assert.ok(existsSync(path.join(uploads, keptKey)) && existsSync(path.join(uploads, 'NOTES.txt')));
+  });
+}
+
+describeEachEngine('uploads left by a killed server (issue 9 item 10)', sweepSuite);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
 import { fileTypeFromFile } from 'file-type';
@@ -30,7 +30,7 @@ export interface StoredDocument {
 }
 
 export const uploadsDirectory = (dataDir: string) => path.join(dataDir, 'uploads');
-const incomingDirectory = (dataDir: string) => path.join(uploadsDirectory(dataDir), 'incoming');
+export const incomingDirectory = (dataDir: string) => path.join(uploadsDirectory(dataDir), 'incoming');
 
 /** Why documents cannot be stored now ('missing', 'not writable'), or null when they can. */
 export function uploadsFolderProblem(dataDir: string): string | null {
@@ -96,7 +96,12 @@ export async function keepDocuments(dataDir: string, files: Express.Multer.File[
   const stored: StoredDocument[] = [];
   for (const [i, file] of files.entries()) {
     const storageKey = randomBytes(24).toString('base64url');
-    await rename(file.path, path.join(uploadsDirectory(dataDir), storageKey));
+    const kept = path.join(uploadsDirectory(dataDir), storageKey);
+    await rename(file.path, kept);
+    // Its age now counts from here, not from the end of its upload: the sweep of orphans
+    // must not take a file of a slow request whose entry is about to be committed.
+    const now = new Date();
+    await utimes(kept, now, now);
     stored.push({ storageKey, originalName: cleanName(file.originalname), contentType: types[i], sizeBytes: file.size });
   }
   return stored;
