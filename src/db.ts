@@ -53,6 +53,9 @@ export function knexConfig(options: { databaseUrl: string | null; dataDir: strin
         conn.pragma('journal_mode = WAL');
         conn.pragma('foreign_keys = ON');
         conn.pragma('busy_timeout = 5000');
+        // Reads through read(), never a memory map of the file: an I/O error on a mapped page
+        // is a SIGBUS that kills the process with no log line (0 is this build's default; pinned).
+        conn.pragma('mmap_size = 0');
         done(null, conn);
       },
     },

@@ -5,7 +5,7 @@ import { createUploadSweeper } from './awards/upload-sweep';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDb, migrateLatest } from './db';
 import { loadDemoContent } from './demo';
-import { createLogger } from './logger';
+import { createLogger, logFatalErrors } from './logger';
 import { warmUpMjml } from './mail/render';
 import { createWorkers } from './workers';
 
@@ -23,6 +23,7 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  logFatalErrors(logger);
   const db = createDb(config);
   await migrateLatest(db);
   await loadDemoContent(db);

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { after, afterEach, before, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { sweepUploads } from '../src/awards/upload-sweep';
@@ -254,3 +256,28 @@ function sweepSuite(engine: Engine) {
 }
 
 describeEachEngine('uploads left by a killed server (issue 9 item 10)', sweepSuite);
+
+describe('errors nothing catches (issue 9 item 11)', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'masthead-fatal-'));
+  const injectFault = pathToFileURL(path.join(import.meta.dirname, 'fixtures', 'inject-fault.mjs')).href;
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  for (const [fault, message] of [['exception', 'uncaught exception'], ['rejection', 'unhandled rejection']]) {
+    it(`end the server with one fatal JSON log line and exit code 1 (an uncaught ${fault})`, async () => {
+      const server = await startServerProcess({ DATA_DIR: dataDir, INJECT_FAULT: fault }, ['--import', injectFault]);
+      try {
+        server.child.kill('SIGUSR2');
+        const exit = await server.exited;
+        assert.equal(exit.code, 1, server.output());
+        const fatal = server.logLines().filter((line) => line.level === 60);
+        assert.equal(fatal.length, 1, server.output());
+        assert.equal(fatal[0].msg, message);
+        const err = fatal[0].err as { message?: string; stack?: string };
+        assert.equal(err.message, 'injected fault while writing for [address]', 'the line says why, without the address');
+        assert.match(err.stack ?? '', /inject-fault\.mjs/);
+      } finally {
+        server.child.kill('SIGKILL');
+      }
+    });
+  }
+});
