@@ -17,6 +17,7 @@ import { deliveryAdminRoutes } from './delivery/routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { publicPostLimiter } from './http/rate-limit';
 import { requestLog } from './http/request-log';
+import { requireStorage } from './http/storage-guard';
 import type { Logger } from './logger';
 import { homeRoutes } from './pages/routes';
 import { installViews } from './pages/views';
@@ -58,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(requestLog(logger));
   installViews(app, config);
-  app.use(healthRoutes(db));
+  app.use(healthRoutes(db, config.dataDir));
   app.use(cookieParser());
 
   const csrf = createCsrf({ secret: config.secret, secure });
@@ -69,6 +70,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(requireAdminToken(db, config.adminToken));
   app.use('/api/admin', auditChanges(db, logger));
   app.use('/api/admin', auditAdminRoutes(deps));
+  // After the token check, so the admin API still says 401 first to a caller without one.
+  app.use(requireStorage(db));
   app.use('/api/admin', subscriberAdminRoutes(deps));
   app.use('/api/admin', articleAdminRoutes(deps));
   app.use('/api/admin', digestAdminRoutes(deps));

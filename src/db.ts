@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +25,8 @@ class MigrationFiles implements Knex.MigrationSource<string> {
 
 export type Db = Knex;
 
+const sqliteFile = (dataDir: string) => path.join(dataDir, 'masthead.sqlite');
+
 
 /** Connection settings for either engine; shared by the server, the CLI and knexfile.ts. */
 export function knexConfig(options: { databaseUrl: string | null; dataDir: string; searchPath?: string }): Knex.Config {
@@ -41,7 +43,7 @@ export function knexConfig(options: { databaseUrl: string | null; dataDir: strin
   mkdirSync(options.dataDir, { recursive: true });
   return {
     client: 'better-sqlite3',
-    connection: { filename: path.join(options.dataDir, 'masthead.sqlite') },
+    connection: { filename: sqliteFile(options.dataDir) },
     useNullAsDefault: true,
     pool: {
       min: 1,
@@ -51,6 +53,9 @@ export function knexConfig(options: { databaseUrl: string | null; dataDir: strin
         conn.pragma('journal_mode = WAL');
         conn.pragma('foreign_keys = ON');
         conn.pragma('busy_timeout = 5000');
+        // Reads through read(), never a memory map of the file: an I/O error on a mapped page
+        // is a SIGBUS that kills the process with no log line (0 is this build's default; pinned).
+        conn.pragma('mmap_size = 0');
         done(null, conn);
       },
     },
@@ -58,10 +63,52 @@ export function knexConfig(options: { databaseUrl: string | null; dataDir: strin
   };
 }
 
+type AfterCreate = (conn: unknown, done: (err: Error | null, conn: unknown) => void) => void;
+
+/** The SQLite file each Db opened, as it was when first opened (device and inode). */
+const openedFiles = new WeakMap<Db, { file: string; opened: Stats | null }>();
+
 export function createDb(options: Parameters<typeof knexConfig>[0]): Db {
-  const db = knex(knexConfig(options));
-  if (!options.databaseUrl) beginImmediately(db);
+  const config = knexConfig(options);
+  if (options.databaseUrl) return knex(config);
+  // Record the file's identity when the first connection opens it: a connection keeps
+  // writing to an unlinked file, so a path that no longer names it means writes are lost.
+  const record = { file: sqliteFile(options.dataDir), opened: null as Stats | null };
+  const pool = config.pool as { afterCreate: AfterCreate };
+  const afterCreate = pool.afterCreate;
+  pool.afterCreate = (conn, done) =>
+    afterCreate(conn, (err, c) => {
+      if (!err && !record.opened) record.opened = statSync(record.file);
+      done(err, c);
+    });
+  const db = knex(config);
+  openedFiles.set(db, record);
+  beginImmediately(db);
   return db;
+}
+
+/**
+ * Why the SQLite file this Db opened can no longer keep what is written to it (removed,
+ * replaced, not writable), or null when it can, on PostgreSQL, or before the first connection.
+ */
+export function databaseFileProblem(db: Db): string | null {
+  const record = openedFiles.get(db);
+  if (!record?.opened) return null;
+  let now: Stats;
+  try {
+    now = statSync(record.file);
+  } catch {
+    return 'file removed';
+  }
+  if (now.dev !== record.opened.dev || now.ino !== record.opened.ino) return 'file replaced';
+  try {
+    // The folder too: the WAL and its index are created beside the file.
+    accessSync(record.file, constants.W_OK);
+    accessSync(path.dirname(record.file), constants.W_OK);
+  } catch {
+    return 'not writable';
+  }
+  return null;
 }
 
 /**

@@ -21,3 +21,18 @@ export const notFound = (message = 'Not found.') => new AppError(404, 'not_found
 export const conflict = (message: string, code = 'conflict') => new AppError(409, code, message);
 export const unsupportedMediaType = (expected: string) =>
   new AppError(415, 'unsupported_media_type', `The body must be ${expected}.`);
+export const storageUnavailable = () =>
+  new AppError(503, 'storage_unavailable', 'We cannot store anything just now. Nothing was saved; please try again later.');
+
+/**
+ * A failure of the disk or database underneath rather than of the request: the folder or
+ * file is gone or read-only, the disk is full. Answered 503 (nothing was stored), never 400.
+ */
+export function isStorageFault(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return (
+    ['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EIO'].includes(code) ||
+    /^SQLITE_(READONLY|IOERR|FULL|CANTOPEN)/.test(code) ||
+    code === '53100' // PostgreSQL disk_full
+  );
+}

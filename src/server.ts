@@ -2,11 +2,12 @@ import dotenv from 'dotenv';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
+import { createUploadSweeper } from './awards/upload-sweep';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDb, migrateLatest } from './db';
 import { loadDemoContent } from './demo';
 import { applyServerTimeouts } from './http/server-timeouts';
-import { createLogger } from './logger';
+import { createLogger, logFatalErrors } from './logger';
 import { warmUpMjml } from './mail/render';
 import { createWorkers } from './workers';
 import { firstAdminNotice } from './staff/first-admin';
@@ -25,10 +26,15 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  logFatalErrors(logger);
   const db = createDb(config);
   await migrateLatest(db);
   await loadDemoContent(db);
   const adminNotice = await firstAdminNotice(db, config);
+  // What a killed process left in uploads/ goes before the first request, then daily.
+  const uploadSweeper = createUploadSweeper({ db, dataDir: config.dataDir, logger });
+  await uploadSweeper.sweep();
+  uploadSweeper.start();
 
   const workers = createWorkers({ config, db, logger });
   workers.start();
@@ -63,6 +69,7 @@ async function main() {
     force.unref();
     server.close(async () => {
       await workers.stop();
+      await uploadSweeper.stop();
       await db.destroy();
       logger.info('stopped');
       process.exit(0);

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
 import { fileTypeFromFile } from 'file-type';
 import multer from 'multer';
-import { AppError } from '../errors';
+import { AppError, isStorageFault } from '../errors';
 
 /**
  * Supporting documents: at most three, 10 MB each, of the allowed kinds judged by their
@@ -30,10 +30,24 @@ export interface StoredDocument {
 }
 
 export const uploadsDirectory = (dataDir: string) => path.join(dataDir, 'uploads');
+export const incomingDirectory = (dataDir: string) => path.join(uploadsDirectory(dataDir), 'incoming');
+
+/** Why documents cannot be stored now ('missing', 'not writable'), or null when they can. */
+export function uploadsFolderProblem(dataDir: string): string | null {
+  for (const dir of [uploadsDirectory(dataDir), incomingDirectory(dataDir)]) {
+    try {
+      if (!statSync(dir).isDirectory()) return 'missing';
+      accessSync(dir, constants.W_OK);
+    } catch (err) {
+      return (err as { code?: string }).code === 'ENOENT' ? 'missing' : 'not writable';
+    }
+  }
+  return null;
+}
 
 /** Parses the multipart entry form; size and count limits answer 413. */
 export function entryFormUpload(dataDir: string): RequestHandler {
-  const incoming = path.join(uploadsDirectory(dataDir), 'incoming');
+  const incoming = incomingDirectory(dataDir);
   mkdirSync(incoming, { recursive: true });
   const upload = multer({
     storage: multer.diskStorage({
@@ -52,6 +66,9 @@ export function entryFormUpload(dataDir: string): RequestHandler {
         return next(new AppError(413, 'payload_too_large', `Attach at most ${MAX_DOCUMENTS} documents, in the documents field.`));
       }
       if (code?.startsWith('LIMIT_')) return next(new AppError(413, 'payload_too_large', 'The form is too large.'));
+      // The folder gone or the disk full is our fault, not the form's: the error handler logs it, 503.
+      // Not recreated here: a missing folder means DATA_DIR is not what this process started on.
+      if (isStorageFault(err)) return next(err);
       next(new AppError(400, 'bad_request', 'The form could not be read.'));
     });
   };
@@ -79,7 +96,12 @@ export async function keepDocuments(dataDir: string, files: Express.Multer.File[
   const stored: StoredDocument[] = [];
   for (const [i, file] of files.entries()) {
     const storageKey = randomBytes(24).toString('base64url');
-    await rename(file.path, path.join(uploadsDirectory(dataDir), storageKey));
+    const kept = path.join(uploadsDirectory(dataDir), storageKey);
+    await rename(file.path, kept);
+    // Its age now counts from here, not from the end of its upload: the sweep of orphans
+    // must not take a file of a slow request whose entry is about to be committed.
+    const now = new Date();
+    await utimes(kept, now, now);
     stored.push({ storageKey, originalName: cleanName(file.originalname), contentType: types[i], sizeBytes: file.size });
   }
   return stored;

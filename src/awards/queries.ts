@@ -242,3 +242,13 @@ export function findEntryListing(db: Conn, reference: string): Promise<EntryList
 export function findCategoryById(db: Conn, id: number): Promise<CategoryRow | undefined> {
   return db('categories').where({ id }).first();
 }
+
+/** Of these storage keys, the ones a document row names (in chunks: engines cap bound parameters). */
+export async function listKnownStorageKeys(db: Conn, keys: string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows: { storage_key: string }[] = await db('entry_documents').whereIn('storage_key', keys.slice(i, i + 500)).select('storage_key');
+    for (const row of rows) known.add(row.storage_key);
+  }
+  return known;
+}

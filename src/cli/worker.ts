@@ -1,7 +1,7 @@
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { createDb, migrateLatest } from '../db';
-import { createLogger } from '../logger';
+import { createLogger, logFatalErrors } from '../logger';
 import { createWorkers } from '../workers';
 
 /**
@@ -17,6 +17,7 @@ try {
   process.exit(1);
 }
 const logger = createLogger(config.logLevel);
+logFatalErrors(logger);
 const db = createDb(config);
 await migrateLatest(db);
 const workers = createWorkers({ config, db, logger });

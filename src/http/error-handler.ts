@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { AppError } from '../errors';
+import { AppError, isStorageFault, storageUnavailable } from '../errors';
 import type { Logger } from '../logger';
 import { loggablePath } from './request-log';
 
@@ -37,6 +37,10 @@ export function notFoundHandler(): RequestHandler {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let known = asAppError(err);
+    if (!known && isStorageFault(err)) {
+      logger.error({ method: req.method, path: loggablePath(req), err: scrubbed(err) }, 'storage unavailable');
+      known = storageUnavailable();
+    }
     if (!known) {
       logger.error({ method: req.method, path: loggablePath(req), err: scrubbed(err) }, 'unexpected error');
       known = new AppError(500, 'internal_error', 'Something went wrong on our side. Please try again later.');
