@@ -242,3 +242,19 @@ export function findEntryListing(db: Conn, reference: string): Promise<EntryList
 export function findCategoryById(db: Conn, id: number): Promise<CategoryRow | undefined> {
   return db('categories').where({ id }).first();
 }
+
+export interface EntryCountRow {
+  programme_id: number;
+  category_id: number;
+  status: string;
+  n: number | string;
+}
+
+/** How many entries each category of these programmes holds, by status. */
+export function countEntriesByCategoryAndStatus(db: Conn, programmeIds: number[]): Promise<EntryCountRow[]> {
+  if (!programmeIds.length) return Promise.resolve([]);
+  return db('entries')
+    .whereIn('programme_id', programmeIds)
+    .groupBy('programme_id', 'category_id', 'status')
+    .select('programme_id', 'category_id', 'status', db.raw('count(*) as n'));
+}
