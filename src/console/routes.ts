@@ -4,13 +4,12 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import { auditChanges } from '../http/audit-trail';
 import { createCsrf } from '../http/csrf';
-import { loadStaffSession, requireRole, requireStaff, sessionCookie } from '../http/staff-session';
+import { loadStaffSession, requireStaff, sessionCookie } from '../http/staff-session';
 import type { Logger } from '../logger';
 import { accountRoutes } from '../staff/account-routes';
 import { staffAdminRoutes } from '../staff/admin-routes';
 import { staffAuthRoutes } from '../staff/routes';
-import { renderConsole } from './render';
-import { EDITORS } from './screens';
+import { dashboardRoutes } from './dashboard';
 
 export interface ConsoleDeps {
   config: Config;
@@ -43,9 +42,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.use(staffAuthRoutes(screenDeps));
 
   router.use(requireStaff());
-  router.get('/', requireRole(...EDITORS), csrf.provideToken, (req, res) => {
-    renderConsole(req, res, 'console/views/dashboard.njk', { title: 'Dashboard' });
-  });
+  router.use(dashboardRoutes(screenDeps));
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));
   router.use(auditConsoleRoutes(screenDeps));
