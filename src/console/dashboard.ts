@@ -1,23 +1,16 @@
 import { Router } from 'express';
 import { ENTRY_STATUSES } from '../awards/schema';
 import { listProgrammesWithEntryCounts } from '../awards/service';
-import { toDate, type Db } from '../db';
+import type { Db } from '../db';
 import { listSendsInProgress } from '../delivery/queries';
 import { listRecentDigests } from '../digests/queries';
 import type { Csrf } from '../http/csrf';
 import { requireRole } from '../http/staff-session';
 import { countSubscribersByStatus } from '../subscribers/queries';
 import { SUBSCRIBER_STATUSES } from '../subscribers/schema';
+import { statusLabel, utcMinute } from './format';
 import { renderConsole } from './render';
 import { EDITORS } from './screens';
-
-/** "2026-12-02 09:30 UTC": the console's lists show instants in UTC, said so. */
-export const utcMinute = (value: unknown) => {
-  const date = toDate(value);
-  return date ? `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC` : null;
-};
-
-export const statusLabel = (status: string) => status.replace(/_/g, ' ');
 
 /** The dashboard (/admin): what is open, what is sending, who reads, what went out last. */
 export function dashboardRoutes(deps: { db: Db; csrf: Csrf }): Router {

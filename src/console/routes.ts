@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { auditConsoleRoutes } from '../audit/routes';
+import { entryConsoleRoutes } from '../awards/console-entries';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { auditChanges } from '../http/audit-trail';
@@ -19,7 +20,8 @@ export interface ConsoleDeps {
 }
 
 // Pages that write their own, finer audit lines (or are not changes: signing in and out).
-const OWN_AUDIT = /^\/(login|logout|welcome|reset|forgot|account|staff)(\/|$)/;
+// A bulk status change writes one line per entry moved.
+const OWN_AUDIT = /^\/(login|logout|welcome|reset|forgot|account|staff|entries\/bulk)(\/|$)/;
 
 /**
  * The staff console under /admin: the sign-in pages, then everything else behind a full
@@ -43,6 +45,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
 
   router.use(requireStaff());
   router.use(dashboardRoutes(screenDeps));
+  router.use(entryConsoleRoutes(screenDeps));
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));
   router.use(auditConsoleRoutes(screenDeps));
