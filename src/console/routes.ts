@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { auditConsoleRoutes } from '../audit/routes';
 import { entryConsoleRoutes } from '../awards/console-entries';
+import { programmeConsoleRoutes } from '../awards/console-programmes';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { auditChanges } from '../http/audit-trail';
@@ -46,6 +47,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.use(requireStaff());
   router.use(dashboardRoutes(screenDeps));
   router.use(entryConsoleRoutes(screenDeps));
+  router.use(programmeConsoleRoutes(screenDeps));
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));
   router.use(auditConsoleRoutes(screenDeps));

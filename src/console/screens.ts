@@ -19,6 +19,7 @@ export const JUDGES: StaffRole[] = ['admin', 'judge'];
 export const SCREENS: Screen[] = [
   { path: '/admin', label: 'Dashboard', roles: EDITORS },
   { path: '/admin/entries', label: 'Entries', roles: EDITORS },
+  { path: '/admin/programmes', label: 'Programmes', roles: EDITORS },
   { path: '/admin/staff', label: 'Staff', roles: ADMINS },
   { path: '/admin/audit', label: 'Audit log', roles: ADMINS },
   { path: '/admin/account', label: 'My account', roles: ['admin', 'editor', 'judge'] },
