@@ -66,6 +66,10 @@ describeEachEngine('entries in the console', (engine) => {
     assert.match(text(paged.text), /4 entries, page 2 of 2/);
     assert.match(paged.text, new RegExp(`href="\\?programme=${programme.slug}&amp;pageSize=3&amp;page=1" rel="prev"`));
 
+    // As the filter form sends it: every field, the unused ones empty.
+    const asSent = await editor.get(`/admin/entries?programme=${programme.slug}&category=&status=&q=`).expect(200);
+    assert.equal(references(asSent.text).length, 4);
+
     const none = await editor.get('/admin/entries?status=winner').expect(200);
     assert.match(none.text, /No entries match these filters/);
 
@@ -112,6 +116,8 @@ describeEachEngine('entries in the console', (engine) => {
 
     const nothing = await submitForm(editor, '/admin/entries', '/admin/entries/bulk', { status: 'under_review' });
     assert.equal(await flashAfter(editor, nothing), 'Tick at least one entry.');
+    const noStatus = await submitForm(editor, '/admin/entries', '/admin/entries/bulk', { references: refs['Gamma Pay'], status: '' });
+    assert.equal(await flashAfter(editor, noStatus), 'Choose the new status.');
   });
 
   it('shows an entry with its documents and audit trail, and changes its status with a note', async () => {

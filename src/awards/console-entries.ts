@@ -25,6 +25,7 @@ const listQuery = entryListQuery.extend({
 const FILTER_KEYS = ['programme', 'category', 'status', 'q'] as const;
 
 const bulkChange = statusChange.extend({
+  status: z.enum(ENTRY_STATUSES, { error: 'Choose the new status.' }),
   references: z
     .union([z.string(), z.array(z.string())], { error: 'Tick at least one entry.' })
     .transform((v) => [...new Set(Array.isArray(v) ? v : [v])])
@@ -59,7 +60,11 @@ function entryRow(e: EntryListingRow) {
 export function bulkOutcome(moved: number, to: EntryStatus, failures: { reference: string; message: string }[]) {
   const parts = [`Moved ${moved} ${moved === 1 ? 'entry' : 'entries'} to ${statusLabel(to)}.`];
   const byReason = new Map<string, string[]>();
-  for (const f of failures) byReason.set(f.message, [...(byReason.get(f.message) ?? []), f.reference]);
+  // The reason without its advice ("; it can become …"), so entries refused alike share one line.
+  for (const f of failures) {
+    const reason = f.message.split(';')[0];
+    byReason.set(reason, [...(byReason.get(reason) ?? []), f.reference]);
+  }
   for (const [message, references] of byReason) {
     const shown = references.slice(0, 5).join(', ') + (references.length > 5 ? ` and ${references.length - 5} more` : '');
     parts.push(`Not moved: ${shown} (${message.replace(/\.$/, '').replace(/^An/, 'an')}).`);
@@ -76,8 +81,9 @@ export function entryConsoleRoutes(deps: { db: Db; config: { dataDir: string }; 
 
   router.get('/entries', csrf.provideToken, async (req, res) => {
     const programmes = await listProgrammesWithCategories(db);
-    const parsed = listQuery.safeParse(req.query);
-    const raw = req.query as Record<string, string | undefined>;
+    // A GET form sends every filter, the unused ones empty: those filter nothing.
+    const raw = Object.fromEntries(Object.entries(req.query as Record<string, unknown>).filter(([, v]) => v !== '')) as Record<string, string | undefined>;
+    const parsed = listQuery.safeParse(raw);
     const values = Object.fromEntries(FILTER_KEYS.map((k) => [k, typeof raw[k] === 'string' ? raw[k] : '']));
     const chosen = programmes.find((p) => p.row.slug === values.programme);
     const page = {

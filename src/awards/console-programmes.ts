@@ -128,7 +128,7 @@ function serviceErrors(err: unknown): Record<string, string> | null {
 const LABELS = {
   slug: 'Address (slug)',
   code: 'Code',
-  name: 'Name',
+  name: 'Programme name',
   description: 'Description',
   timeZone: 'Time zone',
   opensAt: 'Entries open',
