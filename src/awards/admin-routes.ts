@@ -1,26 +1,33 @@
 import { Router } from 'express';
 import { toDate, type Db } from '../db';
-import { notFound, validationFailed } from '../errors';
+import { notFound } from '../errors';
 import { jsonBody } from '../http/body';
-import { pageQuery, sendCsv, wantsCsv } from '../http/listing';
+import { pageQuery, wantsCsv } from '../http/listing';
 import { parseInput, parseQuery } from '../http/validate';
-import { storedPath } from './documents';
+import { sendDocument } from './documents';
+import { sendEntriesCsv } from './entry-export';
 import {
   countEntries,
-  findCategory,
   findDocumentByKey,
   findEntryByReference,
   findEntryListing,
-  findProgrammeBySlug,
   listEntriesPage,
   type DocumentRow,
-  type EntryFilter,
   type EntryRow,
   type StatusChangeRow,
 } from './queries';
 import { entryListQuery, programmeInput, programmePatch, statusChange } from './schema';
 import { actorOf } from '../http/staff-session';
-import { changeEntryStatus, createProgramme, entryDetails, programmeView, updateProgramme } from './service';
+import {
+  changeEntryStatus,
+  createProgramme,
+  entryDetails,
+  listProgrammesWithEntryCounts,
+  programmeAdminView,
+  programmeView,
+  resolveEntryFilter,
+  updateProgramme,
+} from './service';
 
 const iso = (value: unknown) => toDate(value)?.toISOString() ?? null;
 
@@ -75,29 +82,18 @@ export function awardAdminRoutes(deps: { db: Db; config: { dataDir: string } }):
     res.json(programmeView(programme));
   });
 
+  router.get('/awards', async (req, res) => {
+    const query = parseQuery(pageQuery, req.query);
+    const programmes = await listProgrammesWithEntryCounts(db);
+    const start = (query.page - 1) * query.pageSize;
+    // Programmes are few (tens), and their order depends on the clock, so the page is cut here.
+    res.json({ items: programmes.slice(start, start + query.pageSize).map(programmeAdminView), total: programmes.length, page: query.page, pageSize: query.pageSize });
+  });
+
   router.get('/entries', async (req, res) => {
     const query = parseQuery(entryListQuery.extend(pageQuery.shape), req.query);
-    const filter: EntryFilter = { status: query.status, q: query.q || undefined };
-    if (query.programme) {
-      const programme = await findProgrammeBySlug(db, query.programme);
-      if (!programme) throw validationFailed({ programme: 'No programme has this slug.' });
-      filter.programmeId = programme.id;
-      if (query.category) {
-        const category = await findCategory(db, programme.id, query.category);
-        if (!category) throw validationFailed({ category: 'This programme has no category with this slug.' });
-        filter.categoryId = category.id;
-      }
-    } else if (query.category) {
-      throw validationFailed({ category: 'Filter by category together with its programme.' });
-    }
-
-    if (query.format === 'csv' || (!query.format && wantsCsv(req))) {
-      const columns = ['reference', 'status', 'programme', 'category', 'organisation', 'nominee', 'country', 'website', 'contact_name', 'job_title', 'contact_email', 'contact_phone', 'statement', 'created_at'];
-      return sendCsv(res, 'entries.csv', columns, (offset, limit) => listEntriesPage(db, filter, offset, limit), (e) => [
-        e.reference, e.status, e.programme_slug, e.category_slug, e.organisation, e.nominee, e.country, e.website,
-        e.contact_name, e.job_title, e.contact_email, e.contact_phone, e.statement, iso(e.created_at),
-      ]);
-    }
+    const filter = await resolveEntryFilter(db, query);
+    if (query.format === 'csv' || (!query.format && wantsCsv(req))) return sendEntriesCsv(res, db, filter);
     const [total, rows] = await Promise.all([countEntries(db, filter), listEntriesPage(db, filter, (query.page - 1) * query.pageSize, query.pageSize)]);
     res.json({ items: rows.map((row) => entryView(row)), total, page: query.page, pageSize: query.pageSize });
   });
@@ -121,14 +117,11 @@ export function awardAdminRoutes(deps: { db: Db; config: { dataDir: string } }):
     res.json(await detailed(reference));
   });
 
-  // Documents are only ever served here, behind the admin token, as downloads.
+  // Documents are only ever served behind the admin token (or a console session), as downloads.
   router.get('/documents/:key', async (req, res) => {
     const document = await findDocumentByKey(db, String(req.params.key));
     if (!document) throw notFound('There is no document at this address.');
-    res.set('Content-Type', document.content_type);
-    res.set('Cache-Control', 'private, no-store');
-    res.attachment(document.original_name);
-    res.sendFile(storedPath(deps.config.dataDir, document.storage_key));
+    sendDocument(res, deps.config.dataDir, document);
   });
 
   return router;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { fileTypeFromFile } from 'file-type';
 import multer from 'multer';
 import { AppError, isStorageFault } from '../errors';
@@ -121,4 +121,12 @@ export const storedPath = (dataDir: string, storageKey: string) => path.join(upl
 function cleanName(name: string): string {
   const base = path.basename(String(name ?? 'document')).replace(/[\u0000-\u001f\u007f"\\]/g, '').trim();
   return (base || 'document').slice(0, 200);
+}
+
+/** Serves a stored document as a download, never inline and never cached (the API's and the console's route). */
+export function sendDocument(res: Response, dataDir: string, document: { storage_key: string; original_name: string; content_type: string }) {
+  res.set('Content-Type', document.content_type);
+  res.set('Cache-Control', 'private, no-store');
+  res.attachment(document.original_name);
+  res.sendFile(storedPath(dataDir, document.storage_key));
 }

@@ -252,3 +252,19 @@ export async function listKnownStorageKeys(db: Conn, keys: string[]): Promise<Se
   }
   return known;
 }
+
+export interface EntryCountRow {
+  programme_id: number;
+  category_id: number;
+  status: string;
+  n: number | string;
+}
+
+/** How many entries each category of these programmes holds, by status. */
+export function countEntriesByCategoryAndStatus(db: Conn, programmeIds: number[]): Promise<EntryCountRow[]> {
+  if (!programmeIds.length) return Promise.resolve([]);
+  return db('entries')
+    .whereIn('programme_id', programmeIds)
+    .groupBy('programme_id', 'category_id', 'status')
+    .select('programme_id', 'category_id', 'status', db.raw('count(*) as n'));
+}

@@ -6,6 +6,7 @@ import { AppError, conflict, notFound, validationFailed } from '../errors';
 import { hasMailJobForEntrySince, insertMailJobs } from '../mail/job-queries';
 import { DAY, signToken, verifyToken } from '../tokens';
 import {
+  countEntriesByCategoryAndStatus,
   countEntriesInCategoriesOutside,
   deleteCategoriesWithoutEntries,
   findCategory,
@@ -27,10 +28,11 @@ import {
   updateEntryStatus,
   updateProgramme as updateProgrammeRow,
   type CategoryRow,
+  type EntryFilter,
   type EntryRow,
   type ProgrammeRow,
 } from './queries';
-import { countWords, entryInput, NEXT_STATUSES, type EntryInput, type ParsedEntry, type EntryStatus, type ProgrammeInput, type ProgrammePatch } from './schema';
+import { countWords, entryInput, ENTRY_STATUSES, NEXT_STATUSES, type EntryInput, type ParsedEntry, type EntryStatus, type ProgrammeInput, type ProgrammePatch } from './schema';
 import { formatInZone, parseInstant, programmeState, type ProgrammeState } from './time';
 import type { StoredDocument } from './documents';
 
@@ -381,4 +383,62 @@ export async function changeEntryStatus(db: Db, reference: string, to: EntryStat
     await insertStatusChange(trx, { entry_id: entry.id, from_status: from, to_status: to, note, actor, created_at: now });
   });
   return entryDetails(db, { ...entry, status: to, updated_at: now });
+}
+
+export type EntryCounts = Record<EntryStatus, number> & { total: number };
+
+const noEntries = (): EntryCounts => ({ ...(Object.fromEntries(ENTRY_STATUSES.map((s) => [s, 0])) as Record<EntryStatus, number>), total: 0 });
+
+export interface ProgrammeWithCounts extends Programme {
+  entries: EntryCounts;
+  /** By category id. */
+  categoryEntries: Map<number, EntryCounts>;
+}
+
+/** Programmes in listing order (open first), each with its entry counts by status, overall and per category. */
+export async function listProgrammesWithEntryCounts(db: Db, now = new Date()): Promise<ProgrammeWithCounts[]> {
+  const programmes = await listProgrammesWithCategories(db, now);
+  const rows = await countEntriesByCategoryAndStatus(db, programmes.map((p) => p.row.id));
+  return programmes.map((p) => {
+    const entries = noEntries();
+    const categoryEntries = new Map(p.categories.map((c) => [c.id, noEntries()]));
+    for (const row of rows.filter((r) => r.programme_id === p.row.id)) {
+      const n = Number(row.n);
+      const category = categoryEntries.get(row.category_id);
+      for (const counts of category ? [entries, category] : [entries]) {
+        // A status this build does not know (a newer one) still counts in the total.
+        if (row.status in counts) counts[row.status as EntryStatus] += n;
+        counts.total += n;
+      }
+    }
+    return { ...p, entries, categoryEntries };
+  });
+}
+
+/** The admin JSON shape: the public one with entry counts by status, overall and per category. */
+export function programmeAdminView(p: ProgrammeWithCounts) {
+  const view = programmeView(p);
+  return {
+    ...view,
+    entries: p.entries,
+    categories: view.categories.map((c, i) => ({ ...c, entries: p.categoryEntries.get(p.categories[i].id) ?? noEntries() })),
+  };
+}
+
+/** Turns the list's slugs into a filter: a category is only meaningful with its programme. */
+export async function resolveEntryFilter(db: Db, query: { programme?: string; category?: string; status?: string; q?: string }): Promise<EntryFilter> {
+  const filter: EntryFilter = { status: query.status || undefined, q: query.q || undefined };
+  if (query.programme) {
+    const programme = await findProgrammeBySlug(db, query.programme);
+    if (!programme) throw validationFailed({ programme: 'No programme has this slug.' });
+    filter.programmeId = programme.id;
+    if (query.category) {
+      const category = await findCategory(db, programme.id, query.category);
+      if (!category) throw validationFailed({ category: 'This programme has no category with this slug.' });
+      filter.categoryId = category.id;
+    }
+  } else if (query.category) {
+    throw validationFailed({ category: 'Filter by category together with its programme.' });
+  }
+  return filter;
 }

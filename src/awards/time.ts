@@ -12,9 +12,9 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-/** The zone's offset from UTC at `instant`, in milliseconds. */
-function offsetAt(instant: Date, zone: string): number {
-  const parts = Object.fromEntries(
+/** The wall-clock fields of `instant` in `zone`. */
+function wallClock(instant: Date, zone: string): Record<string, string> {
+  return Object.fromEntries(
     new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
@@ -28,6 +28,11 @@ function offsetAt(instant: Date, zone: string): number {
       .formatToParts(instant)
       .map((p) => [p.type, p.value]),
   );
+}
+
+/** The zone's offset from UTC at `instant`, in milliseconds. */
+function offsetAt(instant: Date, zone: string): number {
+  const parts = wallClock(instant, zone);
   const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
@@ -52,6 +57,18 @@ export function parseInstant(value: string, zone: string): Date | null {
   let guess = wall - offsetAt(new Date(wall), zone);
   guess = wall - offsetAt(new Date(guess), zone);
   return new Date(guess);
+}
+
+/** "2026-12-31T23:59": the instant on the zone's clock, as a datetime-local input holds it (parseInstant reads it back). */
+export function localDateTime(instant: Date, zone: string): string {
+  const p = wallClock(instant, zone);
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/** Every IANA zone this runtime knows (UTC included), for a select. */
+export function timeZones(): string[] {
+  const zones = Intl.supportedValuesOf('timeZone');
+  return zones.includes('UTC') ? zones : ['UTC', ...zones];
 }
 
 /** "Thursday 31 December 2026, 23:59 GMT" in the programme's zone. */

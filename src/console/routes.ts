@@ -1,19 +1,21 @@
 import { Router, type RequestHandler } from 'express';
 import { articleConsoleRoutes } from '../articles/console-routes';
 import { auditConsoleRoutes } from '../audit/routes';
+import { entryConsoleRoutes } from '../awards/console-entries';
+import { programmeConsoleRoutes } from '../awards/console-programmes';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { auditChanges } from '../http/audit-trail';
 import { createCsrf } from '../http/csrf';
-import { loadStaffSession, requireRole, requireStaff, sessionCookie, type StaffLocals } from '../http/staff-session';
+import { loadStaffSession, requireStaff, sessionCookie, type StaffLocals } from '../http/staff-session';
 import type { Logger } from '../logger';
 import { accountRoutes } from '../staff/account-routes';
 import { staffAdminRoutes } from '../staff/admin-routes';
 import { staffAuthRoutes } from '../staff/routes';
 import { subscriberConsoleRoutes } from '../subscribers/console-routes';
 import { digestConsoleRoutes } from '../digests/console-routes';
-import { renderConsole } from './render';
-import { EDITORS, homeFor } from './screens';
+import { dashboardRoutes } from './dashboard';
+import { homeFor } from './screens';
 
 export interface ConsoleDeps {
   config: Config;
@@ -27,7 +29,8 @@ export interface ConsoleDeps {
 }
 
 // Pages that write their own, finer audit lines (or are not changes: signing in and out).
-const OWN_AUDIT = /^\/(login|logout|welcome|reset|forgot|account|staff)(\/|$)/;
+// A bulk status change writes one line per entry moved.
+const OWN_AUDIT = /^\/(login|logout|welcome|reset|forgot|account|staff|entries\/bulk)(\/|$)/;
 
 /**
  * The staff console under /admin: the sign-in pages, then everything else behind a full
@@ -56,9 +59,9 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     if (role === 'judge') return res.redirect(303, homeFor(role));
     next();
   });
-  router.get('/', requireRole(...EDITORS), csrf.provideToken, (req, res) => {
-    renderConsole(req, res, 'console/views/dashboard.njk', { title: 'Dashboard' });
-  });
+  router.use(dashboardRoutes(screenDeps));
+  router.use(entryConsoleRoutes(screenDeps));
+  router.use(programmeConsoleRoutes(screenDeps));
   router.use(subscriberConsoleRoutes(screenDeps));
   router.use(articleConsoleRoutes(screenDeps));
   router.use(digestConsoleRoutes(screenDeps));

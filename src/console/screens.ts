@@ -18,6 +18,8 @@ export const JUDGES: StaffRole[] = ['admin', 'judge'];
 // Screens are listed here as they are built.
 export const SCREENS: Screen[] = [
   { path: '/admin', label: 'Dashboard', roles: EDITORS },
+  { path: '/admin/entries', label: 'Entries', roles: EDITORS },
+  { path: '/admin/programmes', label: 'Programmes', roles: EDITORS },
   { path: '/admin/subscribers', label: 'Subscribers', roles: EDITORS },
   { path: '/admin/articles', label: 'Articles', roles: EDITORS },
   { path: '/admin/feeds', label: 'Feeds', roles: EDITORS },

@@ -250,3 +250,27 @@ export function listRecipientDetails(db: Conn, subscriberIds: number[]): Promise
   if (!subscriberIds.length) return Promise.resolve([]);
   return db('subscribers').whereIn('id', subscriberIds).select('id', 'name', 'token_nonce');
 }
+
+export interface SendInProgressRow {
+  id: string;
+  subject: string;
+  status: string;
+  is_test: boolean | number;
+  recipients: number;
+  started_at: unknown;
+  topic_name: string;
+  sent: number | string;
+}
+
+/** Sends under way or paused, oldest first, each with how many of its messages went out. */
+export function listSendsInProgress(db: Conn): Promise<SendInProgressRow[]> {
+  return db('digests')
+    .join('topics', 'topics.id', 'digests.topic_id')
+    .whereIn('digests.status', ['sending', 'paused'])
+    .orderBy('digests.started_at')
+    .orderBy('digests.id')
+    .select(
+      'digests.id', 'digests.subject', 'digests.status', 'digests.is_test', 'digests.recipients', 'digests.started_at', 'topics.name as topic_name',
+      db('deliveries').count('*').whereRaw('deliveries.digest_id = digests.id').where('deliveries.status', 'sent').as('sent'),
+    );
+}

@@ -104,3 +104,23 @@ export function listDigestsPage(db: Conn, filter: DigestFilter, offset: number, 
     .offset(offset)
     .limit(limit);
 }
+
+export interface RecentDigestRow {
+  id: string;
+  subject: string;
+  status: string;
+  is_test: boolean | number;
+  recipients: number;
+  created_at: unknown;
+  topic_name: string;
+}
+
+/** The newest digests, tests included, for the console's dashboard. */
+export function listRecentDigests(db: Conn, limit: number): Promise<RecentDigestRow[]> {
+  return db('digests')
+    .join('topics', 'topics.id', 'digests.topic_id')
+    .orderBy('digests.created_at', 'desc')
+    .orderBy('digests.id')
+    .limit(limit)
+    .select('digests.id', 'digests.subject', 'digests.status', 'digests.is_test', 'digests.recipients', 'digests.created_at', 'topics.name as topic_name');
+}

@@ -17,9 +17,10 @@ export const jsonBody = (limit = '100kb'): RequestHandler[] => [
   express.json({ limit, strict: true }),
 ];
 
-export const formBody = (limit = '100kb'): RequestHandler[] => [
+/** `parameterLimit`: more fields than this answer 413; a form with many rows (bulk selections, categories) raises it. */
+export const formBody = (limit = '100kb', parameterLimit = 200): RequestHandler[] => [
   requireContentType(['application/x-www-form-urlencoded'], 'a form (application/x-www-form-urlencoded)'),
-  express.urlencoded({ limit, extended: false, parameterLimit: 200 }),
+  express.urlencoded({ limit, extended: false, parameterLimit }),
 ];
 
 /**

@@ -159,3 +159,9 @@ export function insertSubscriberTopicsIgnoringDuplicates(db: Conn, pairs: { subs
   if (!pairs.length) return Promise.resolve();
   return db('subscriber_topics').insert(pairs).onConflict(['subscriber_id', 'topic_id']).ignore();
 }
+
+/** How many subscribers have each status (a status nobody has is left out). */
+export async function countSubscribersByStatus(db: Conn): Promise<Map<string, number>> {
+  const rows: { status: string; n: number | string }[] = await db('subscribers').groupBy('status').select('status', db.raw('count(*) as n'));
+  return new Map(rows.map((r) => [r.status, Number(r.n)]));
+}
