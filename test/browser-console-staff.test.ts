@@ -115,7 +115,7 @@ describe('staff console in Chromium: sign-in, two-step, lockout, roles', { skip:
 
     await t.db('staff_login_failures').delete();
     await signInWith(page, 'lock.me@example.com', STAFF_PASSWORD);
-    assert.match(page.url(), /\/admin\/account$/, 'a judge lands on their own page');
+    assert.match(page.url(), /\/admin\/judging$/, 'a judge lands on their list of entries to judge');
     const refused = await page.goto(chromium.url + '/admin/staff');
     assert.equal(refused?.status(), 403);
     await assertClean(page);

@@ -4,7 +4,7 @@ import { notFound, validationFailed } from '../errors';
 import { jsonBody } from '../http/body';
 import { pageQuery, sendCsv, wantsCsv } from '../http/listing';
 import { parseInput } from '../http/validate';
-import { storedPath } from './documents';
+import { sendDocument } from './documents';
 import {
   countEntries,
   findCategory,
@@ -123,12 +123,7 @@ export function awardAdminRoutes(deps: { db: Db; config: { dataDir: string } }):
 
   // Documents are only ever served here, behind the admin token, as downloads.
   router.get('/documents/:key', async (req, res) => {
-    const document = await findDocumentByKey(db, String(req.params.key));
-    if (!document) throw notFound('There is no document at this address.');
-    res.set('Content-Type', document.content_type);
-    res.set('Cache-Control', 'private, no-store');
-    res.attachment(document.original_name);
-    res.sendFile(storedPath(deps.config.dataDir, document.storage_key));
+    sendDocument(res, deps.config.dataDir, await findDocumentByKey(db, String(req.params.key)));
   });
 
   return router;

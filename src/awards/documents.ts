@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { fileTypeFromFile } from 'file-type';
 import multer from 'multer';
 import { AppError } from '../errors';
@@ -94,6 +94,15 @@ export async function discardStored(dataDir: string, documents: StoredDocument[]
 }
 
 export const storedPath = (dataDir: string, storageKey: string) => path.join(uploadsDirectory(dataDir), storageKey);
+
+/** Sends a stored document as a download that no cache keeps (to admins, and to the judges assigned its entry). */
+export function sendDocument(res: Response, dataDir: string, document: { storage_key: string; original_name: string; content_type: string } | undefined) {
+  if (!document) throw new AppError(404, 'not_found', 'There is no document at this address.');
+  res.set('Content-Type', document.content_type);
+  res.set('Cache-Control', 'private, no-store');
+  res.attachment(document.original_name);
+  res.sendFile(storedPath(dataDir, document.storage_key));
+}
 
 /** A file name safe to show and to send back in Content-Disposition. */
 function cleanName(name: string): string {

@@ -6,6 +6,7 @@ import { auditChanges } from '../http/audit-trail';
 import { createCsrf } from '../http/csrf';
 import { loadStaffSession, requireRole, requireStaff, sessionCookie } from '../http/staff-session';
 import type { Logger } from '../logger';
+import { judgingConsoleRoutes } from '../judging/console-routes';
 import { accountRoutes } from '../staff/account-routes';
 import { staffAdminRoutes } from '../staff/admin-routes';
 import { staffAuthRoutes } from '../staff/routes';
@@ -20,7 +21,7 @@ export interface ConsoleDeps {
 }
 
 // Pages that write their own, finer audit lines (or are not changes: signing in and out).
-const OWN_AUDIT = /^\/(login|logout|welcome|reset|forgot|account|staff)(\/|$)/;
+const OWN_AUDIT = /^\/(login|logout|welcome|reset|forgot|account|staff|judging)(\/|$)/;
 
 /**
  * The staff console under /admin: the sign-in pages, then everything else behind a full
@@ -49,5 +50,6 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));
   router.use(auditConsoleRoutes(screenDeps));
+  router.use(judgingConsoleRoutes(screenDeps));
   return router;
 }

@@ -18,6 +18,7 @@ export const JUDGES: StaffRole[] = ['admin', 'judge'];
 // Screens are listed here as they are built.
 export const SCREENS: Screen[] = [
   { path: '/admin', label: 'Dashboard', roles: EDITORS },
+  { path: '/admin/judging', label: 'Judging', roles: JUDGES },
   { path: '/admin/staff', label: 'Staff', roles: ADMINS },
   { path: '/admin/audit', label: 'Audit log', roles: ADMINS },
   { path: '/admin/account', label: 'My account', roles: ['admin', 'editor', 'judge'] },
@@ -31,4 +32,4 @@ export function navigationFor(role: StaffRole, currentPath: string) {
 }
 
 /** Where a role lands after signing in. */
-export const homeFor = (role: StaffRole) => (role === 'judge' ? '/admin/account' : '/admin');
+export const homeFor = (role: StaffRole) => (role === 'judge' ? '/admin/judging' : '/admin');
