@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import request from 'supertest';
-import { startTestApp, type TestApp } from './helpers/app';
+import { csrfFrom, startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine } from './helpers/engines';
-import { createProgramme, entryFields } from './helpers/factories';
-import { createStaff } from './helpers/staff';
-
-const HOUR = 3_600_000;
-const openRound = (overrides: Record<string, unknown> = {}) => ({
-  name: 'First round',
-  opensAt: new Date(Date.now() - HOUR).toISOString(),
-  closesAt: new Date(Date.now() + 24 * HOUR).toISOString(),
-  criteria: [
-    { name: 'Innovation', weight: 2, min: 1, max: 10 },
-    { name: 'Impact', description: 'Results for customers', weight: 1, min: 0, max: 5 },
-  ],
-  ...overrides,
-});
+import { createProgramme, entryFields, PDF } from './helpers/factories';
+import { createRound, enter, openRound } from './helpers/judging';
+import { createStaff, signIn, submitForm } from './helpers/staff';
 
 describeEachEngine('judging rounds and assignment', (engine) => {
   let t: TestApp;
@@ -27,8 +16,7 @@ describeEachEngine('judging rounds and assignment', (engine) => {
     await t.close();
   });
 
-  const enter = async (slug: string, fields: Record<string, string>) =>
-    (await request(t.app).post(`/api/awards/${slug}/entries`).send({ ...entryFields(fields), consent: true }).expect(201)).body.reference as string;
+  const enterBank = (slug: string, fields: Record<string, string>) => enter(t, slug, fields);
 
   it('creates rounds with weighted criteria and refuses bad ones field by field', async () => {
     const programme = await createProgramme(t);
@@ -51,7 +39,7 @@ describeEachEngine('judging rounds and assignment', (engine) => {
     await refuse(openRound({ criteria: [{ name: 'A', weight: 1, min: 5, max: 5 }] }), 'criteria');
     await refuse(openRound({ criteria: [] }), 'criteria');
     await refuse(openRound({ criteria: Array.from({ length: 13 }, (_, i) => ({ name: `C${i}`, weight: 1, min: 0, max: 1 })) }), 'criteria');
-    await refuse(openRound({ closesAt: new Date(Date.now() - 2 * HOUR).toISOString() }), 'closesAt');
+    await refuse(openRound({ closesAt: new Date(Date.now() - 2 * 3_600_000).toISOString() }), 'closesAt');
     await refuse(openRound({ categories: ['best-bank', 'no-such-category'] }), 'categories');
     assert.equal((await t.admin('post', '/api/admin/awards/no-such-programme/rounds').send(openRound())).status, 404);
 
@@ -63,7 +51,7 @@ describeEachEngine('judging rounds and assignment', (engine) => {
   it('assigns judges balanced, never twice on an entry nor on a declared conflict, and only tops up when run again', async () => {
     const programme = await createProgramme(t);
     const references: string[] = [];
-    for (let i = 0; i < 7; i++) references.push(await enter(programme.slug, { organisation: `Balance Bank ${i}`, category: i % 2 ? 'best-fintech' : 'best-bank' }));
+    for (let i = 0; i < 7; i++) references.push(await enterBank(programme.slug, { organisation: `Balance Bank ${i}`, category: i % 2 ? 'best-fintech' : 'best-bank' }));
     const judges = ['j.ada@example.com', 'j.bo@example.com', 'j.cy@example.com', 'j.di@example.com'];
     for (const email of judges) await createStaff(t, email, 'judge');
     await createStaff(t, 'j.editor@example.com', 'editor');
@@ -90,7 +78,7 @@ describeEachEngine('judging rounds and assignment', (engine) => {
     await assert.rejects(t.db('judging_scorecards').insert({ ...cards[0], id: undefined, status: 'assigned', created_at: new Date(), updated_at: new Date() }));
 
     // Manual add and remove; a declared conflict keeps the judge off the entry for good.
-    const lone = await enter(programme.slug, { organisation: 'Late Bank' });
+    const lone = await enterBank(programme.slug, { organisation: 'Late Bank' });
     const added = await t.admin('post', `/api/admin/rounds/${round.id}/assignments/${lone}/j.ada@example.com`).expect(201);
     assert.equal(added.body.judge, 'j.ada@example.com');
     assert.equal((await t.admin('post', `/api/admin/rounds/${round.id}/assignments/${lone}/j.ada@example.com`)).status, 409);
@@ -109,5 +97,69 @@ describeEachEngine('judging rounds and assignment', (engine) => {
 
     const progress = (await t.admin('get', `/api/admin/awards/${programme.slug}/rounds`).expect(200)).body.items[0].progress;
     assert.deepEqual(progress, { assignments: 31, submitted: 0, conflicts: 1 });
+  });
+
+  it('shows a judge only their own entries (403 otherwise, documents too), never the contact, and in a blind round not who entered', async () => {
+    const programme = await createProgramme(t);
+    await createStaff(t, 'seen.judge@example.com', 'judge');
+    await createStaff(t, 'other.judge@example.com', 'judge');
+    const agent = t.agent();
+    const form = await agent.get(`/awards/${programme.slug}/enter`).expect(200);
+    const submitted = await agent
+      .post(`/awards/${programme.slug}/entries`)
+      .field({ ...entryFields({ organisation: 'Visible Bank', nominee: 'Visible Nominee', website: 'https://visible.example' }), _csrf: csrfFrom(form.text) })
+      .attach('documents', PDF, { filename: 'evidence.pdf', contentType: 'application/pdf' });
+    assert.equal(submitted.status, 303);
+    const visible = /entries\/([A-Z0-9]+-\d{5})/.exec(submitted.headers.location)![1];
+    const hidden = await enter(t, programme.slug, { organisation: 'Hidden Bank', category: 'best-fintech', nominee: 'Hidden Nominee', website: 'https://hidden.example' });
+
+    const open = await createRound(t, programme.slug, { name: 'Open round', categories: ['best-bank'] });
+    const blind = await createRound(t, programme.slug, { name: 'Blind round', categories: ['best-fintech'], blind: true });
+    await t.admin('post', `/api/admin/rounds/${open.id}/assignments`).send({ judges: ['seen.judge@example.com'], judgesPerEntry: 1 }).expect(200);
+    await t.admin('post', `/api/admin/rounds/${blind.id}/assignments`).send({ judges: ['seen.judge@example.com'], judgesPerEntry: 1 }).expect(200);
+    const seen = await signIn(t, 'seen.judge@example.com');
+    const other = await signIn(t, 'other.judge@example.com');
+
+    const contact = /Priya Shah|priya@northwind\.example|\+44 20 7946 0000|Head of Communications/;
+    const page = await seen.get(`/admin/judging/${open.id}/${visible}`).expect(200);
+    assert.match(page.text, /Visible Bank/);
+    assert.match(page.text, /Visible Nominee/);
+    assert.match(page.text, /word0 word1/, 'the statement');
+    assert.doesNotMatch(page.text, contact, 'never the contact’s details');
+    const link = /href="(\/admin\/judging\/\d+\/[^"]+\/documents\/[^"]+)"/.exec(page.text)![1];
+    const download = await seen.get(link).expect(200);
+    assert.match(download.headers['content-disposition'], /attachment; filename="?evidence\.pdf"?/);
+
+    const blindPage = await seen.get(`/admin/judging/${blind.id}/${hidden}`).expect(200);
+    assert.match(blindPage.text, /word0 word1/);
+    assert.doesNotMatch(blindPage.text, /Hidden Bank|Hidden Nominee|hidden\.example/, 'a blind round hides who entered');
+    assert.doesNotMatch(blindPage.text, contact);
+    const list = await seen.get('/admin/judging').expect(200);
+    assert.match(list.text, /Visible Bank/);
+    assert.doesNotMatch(list.text, /Hidden Bank/, 'nor in the list');
+
+    assert.equal((await other.get(`/admin/judging/${open.id}/${visible}`)).status, 403, 'not assigned: 403');
+    assert.equal((await other.get(link)).status, 403, 'nor its documents');
+    assert.equal((await seen.get(`/admin/judging/${blind.id}/${visible}`)).status, 403, 'assigned in another round only');
+    assert.equal((await seen.get(`/admin/judging/${open.id}/NOPE-00001`)).status, 403, 'the same answer for an entry that does not exist');
+    assert.equal((await seen.get(`/admin/judging/rounds/${open.id}`)).status, 403, 'the leaderboard is for admins');
+    const posted = await submitForm(other, '/admin/judging', `/admin/judging/${open.id}/${visible}`, { action: 'submit' });
+    assert.equal(posted.status, 403, 'nor can they score it');
+  });
+
+  it('keeps fields an entrant marked not for publication, from the form and the API', async () => {
+    const programme = await createProgramme(t);
+    const agent = t.agent();
+    const form = await agent.get(`/awards/${programme.slug}/enter`).expect(200);
+    assert.match(form.text, /name="notForPublication" value="nominee"/);
+    const submitted = await agent
+      .post(`/awards/${programme.slug}/entries`)
+      .field({ ...entryFields({ organisation: 'Private Bank' }), notForPublication: ['nominee', 'website'], _csrf: csrfFrom(form.text) });
+    assert.equal(submitted.status, 303);
+    const row = await t.db('entries').where({ organisation: 'Private Bank' }).first();
+    assert.deepEqual(JSON.parse(row.not_for_publication), ['nominee', 'website']);
+    const bad = await request(t.app).post(`/api/awards/${programme.slug}/entries`).send({ ...entryFields({ organisation: 'Odd Bank' }), consent: true, notForPublication: ['organisation'] });
+    assert.equal(bad.status, 422);
+    assert.ok(bad.body.error.fields.notForPublication);
   });
 });
