@@ -1,11 +1,12 @@
 import { benchDigestRender } from './digest-render';
 import { benchImport } from './import-subscribers';
+import { benchLeaderboard } from './leaderboard';
 import { benchSend } from './send';
 
 /**
  * `npm run bench`: every benchmark in bench/, each printing its figures. `--n N` sets the
  * number of subscribers for all of them (defaults: 100,000 for import and rendering,
- * 20,000 for the end-to-end send); `--only import|render|send` runs one.
+ * 20,000 for the end-to-end send; 5,000 entries for the leaderboard); `--only import|render|send|leaderboard` runs one.
  */
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -17,3 +18,4 @@ const only = arg('--only');
 if (!only || only === 'import') await benchImport(n ?? 100_000);
 if (!only || only === 'render') await benchDigestRender(n ?? 100_000);
 if (!only || only === 'send') await benchSend(n ?? 20_000);
+if (!only || only === 'leaderboard') await benchLeaderboard(n ?? 5_000);
