@@ -3,6 +3,7 @@ import { after, before, it } from 'node:test';
 import request from 'supertest';
 import { startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine } from './helpers/engines';
+import { htmlFindings } from './helpers/html-validate';
 import { createProgramme } from './helpers/factories';
 import { createRound, enter, receiptPath, score, type Round } from './helpers/judging';
 import { sentTo } from './helpers/smtp';
@@ -200,7 +201,7 @@ describeEachEngine('judging a whole programme, from entries to the winners page'
     assert.match(outcome('E').text!, /was not shortlisted/, 'an entry never decided is not shortlisted');
     for (const key of Object.keys(ENTRANTS) as Key[]) {
       const mail = outcome(key);
-      assert.ok(mail.html, 'an HTML part rendered from MJML');
+      assert.deepEqual(await htmlFindings(String(mail.html), 'email'), [], `the HTML part MJML compiled for ${key} is valid`);
       assert.doesNotMatch(`${mail.text}${mail.html}`, /judge|Comment by|72\.5|75\.83/i, 'no judge, score or comment reaches an entrant');
     }
 
