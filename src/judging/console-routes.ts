@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { recordAudit } from '../audit/service';
 import { sendDocument } from '../awards/documents';
-import { findCategoryById, findEntryByReference, listDocuments } from '../awards/queries';
+import { findCategoryById, findEntryById, findEntryByReference, listDocuments } from '../awards/queries';
 import { NEXT_STATUSES, type EntryStatus } from '../awards/schema';
 import { changeEntryStatus } from '../awards/service';
 import { COUNTRIES } from '../awards/countries';
@@ -125,7 +125,7 @@ export function judgingConsoleRoutes(deps: { db: Db; config: Config; csrf: Csrf 
 
   router.post('/judging/scorecards/:id/reopen', ...body, async (req, res) => {
     const card = await reopenScorecard(db, Number(req.params.id));
-    const entry = await db('entries').where({ id: card.entry_id }).first('reference');
+    const entry = (await findEntryById(db, card.entry_id))!;
     await recordAudit(db, actorOf(res), { action: 'scorecard.reopen', entity: 'scorecards', entityId: card.id, details: { round: card.round_id } });
     setFlash(res, `The scorecard is reopened; its judge can change and submit it again.`);
     res.redirect(303, `/admin/judging/rounds/${card.round_id}/entries/${entry.reference}`);

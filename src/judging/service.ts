@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Actor } from '../audit/schema';
 import { recordAudit } from '../audit/service';
-import { findEntryByReference, type EntryRow } from '../awards/queries';
+import { findEntryById, findEntryByReference, type EntryRow } from '../awards/queries';
 import { findProgramme } from '../awards/service';
 import { parseInstant } from '../awards/time';
 import { isUniqueViolation, toDate, type Db } from '../db';
@@ -321,7 +321,7 @@ export async function reopenScorecard(db: Db, id: number, now = new Date()) {
 export async function declareConflict(db: Db, card: ScorecardRow, reason: string, actor: Actor, now = new Date()) {
   if (card.status === 'submitted') throw conflict('This scorecard is submitted and locked; ask an admin to reopen it first.', 'scorecard_submitted');
   return db.transaction(async (trx) => {
-    const entry = (await trx('entries').where({ id: card.entry_id }).first()) as EntryRow;
+    const entry = (await findEntryById(trx, card.entry_id))!;
     await insertConflict(trx, { round_id: card.round_id, entry_id: card.entry_id, staff_id: card.staff_id, reason, created_at: now });
     await deleteScorecard(trx, card.id);
     const [panel, pairs, conflicts, loads] = await Promise.all([
