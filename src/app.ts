@@ -10,6 +10,8 @@ import type { Config } from './config';
 import type { Db } from './db';
 import { digestAdminRoutes, digestRoutes } from './digests/routes';
 import { healthRoutes } from './health';
+import { judgingAdminRoutes } from './judging/routes';
+import { winnersRoutes } from './judging/winners-routes';
 import { requireAdminToken } from './http/admin-auth';
 import { auditChanges } from './http/audit-trail';
 import { createCsrf } from './http/csrf';
@@ -77,11 +79,13 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/admin', digestAdminRoutes(deps));
   app.use('/api/admin', deliveryAdminRoutes(deps));
   app.use('/api/admin', awardAdminRoutes(deps));
+  app.use('/api/admin', judgingAdminRoutes(deps));
 
   app.use('/admin', consoleRoutes({ ...deps, limitPublicPosts }));
   app.use(homeRoutes({ db, config, csrf }));
   app.use(subscriberRoutes({ ...deps, csrf, limitPublicPosts }));
   app.use(digestRoutes(deps));
+  app.use(winnersRoutes(deps));
   app.use(awardRoutes({ ...deps, csrf, limitPublicPosts }));
 
   app.use(notFoundHandler());

@@ -12,12 +12,15 @@ import { createMailTransport } from './mail/transport';
 import { CONFIRMATION_MAIL } from './subscribers/service';
 import { confirmationEmailHandler } from './subscribers/confirmation-email';
 import { staffAccessEmailHandler } from './staff/access-email';
+import { createResultsReleaser } from './judging/releaser';
+import { resultEmailHandler } from './judging/result-email';
+import { RESULT_MAIL } from './judging/service';
 import { STAFF_RESET_MAIL, STAFF_WELCOME_MAIL } from './staff/service';
 
 /**
  * The background work every server process (and `npm run worker`) runs: the
  * transactional mail sender (each feature registers the messages it queues), the digest
- * sender, and the feed poller.
+ * sender, the feed poller and the results releaser.
  */
 export function createWorkers(deps: {
   config: Config;
@@ -38,6 +41,7 @@ export function createWorkers(deps: {
       [STAFF_WELCOME_MAIL]: staffAccessEmailHandler(deps, STAFF_WELCOME_MAIL),
       [STAFF_RESET_MAIL]: staffAccessEmailHandler(deps, STAFF_RESET_MAIL),
       [ENTRY_DUPLICATE_ATTEMPT_MAIL]: duplicateAttemptEmailHandler(deps),
+      [RESULT_MAIL]: resultEmailHandler(deps),
     },
   });
 
@@ -48,17 +52,21 @@ export function createWorkers(deps: {
     intervalMs: deps.config.feedPollMinutes * 60_000,
     addresses: feedAddressPolicy({ allowPrivate: deps.config.feedAllowPrivate }),
   });
+  const results = createResultsReleaser({ db: deps.db, logger: deps.logger, intervalMs: deps.pollMs ? Math.max(deps.pollMs, 500) : undefined, released: () => mailJobs.kick() });
 
   return {
     mailJobs,
     delivery,
     feeds,
+    results,
     start() {
       mailJobs.start();
       delivery.start();
       feeds.start();
+      results.start();
     },
     async stop() {
+      await results.stop();
       await feeds.stop();
       await delivery.stop();
       await mailJobs.stop();

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generate } from 'otplib';
-import type { Page, Response } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { staffLinkUrl } from '../src/staff/links';
 import { addStaff } from '../src/staff/service';
 import { OPERATOR } from '../src/audit/schema';
 import { startTestApp, type TestApp } from './helpers/app';
-import { axeViolations } from './helpers/axe';
 import { browserSkip, openBrowserOn, type BrowserOnApp } from './helpers/browser';
-import { htmlFindings } from './helpers/html-validate';
+import { pageChecks } from './helpers/page-checks';
 import { createStaff, STAFF_PASSWORD } from './helpers/staff';
 
 /**
@@ -27,21 +26,9 @@ describe('staff console in Chromium: sign-in, two-step, lockout, roles', { skip:
     await t?.close();
   });
 
-  // html-validate judges the HTML the server sent (the last document the tab loaded), not the live DOM.
-  const documents = new WeakMap<Page, Response>();
-  async function newPage(viewport?: { width: number; height: number }): Promise<Page> {
-    const page = await chromium.newPage(viewport);
-    page.on('response', (r) => {
-      if (r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400)) documents.set(page, r);
-    });
-    return page;
-  }
-
-  async function assertClean(page: Page) {
-    const title = await page.title();
-    assert.deepEqual(await axeViolations(page), [], `axe on "${title}"`);
-    assert.deepEqual(await htmlFindings(await documents.get(page)!.text()), [], `html-validate on "${title}"`);
-  }
+  const checks = pageChecks();
+  const newPage = async (viewport?: { width: number; height: number }): Promise<Page> => checks.watch(await chromium.newPage(viewport));
+  const assertClean = checks.assertClean;
 
   async function signInWith(page: Page, email: string, password: string) {
     await page.goto(chromium.url + '/admin');
@@ -115,7 +102,7 @@ describe('staff console in Chromium: sign-in, two-step, lockout, roles', { skip:
 
     await t.db('staff_login_failures').delete();
     await signInWith(page, 'lock.me@example.com', STAFF_PASSWORD);
-    assert.match(page.url(), /\/admin\/account$/, 'a judge lands on their own page (sign-in goes to /admin, which sends them on)');
+    assert.match(page.url(), /\/admin\/judging$/, 'a judge lands on their list of entries to judge');
     const refused = await page.goto(chromium.url + '/admin/staff');
     assert.equal(refused?.status(), 403);
     await assertClean(page);

@@ -1,40 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { after, afterEach, before, it } from 'node:test';
 // @ts-expect-error: the build script is plain JavaScript, run by node without a build of its own.
 import { build } from '../src/cli/build.mjs';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from './helpers/app';
+import { startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine, type Engine } from './helpers/engines';
+import { commandEnv, exited, root, startWorker } from './helpers/processes';
 import { addArticles, addConfirmedSubscribers, waitForDigest } from './helpers/sending';
-
-const root = path.join(import.meta.dirname, '..');
-
-/** The environment of a Masthead command on the test's database, sending to the test's SMTP server. */
-const commandEnv = (t: TestApp, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  DATA_DIR: t.database.dataDir,
-  ...(t.database.databaseUrl ? { DATABASE_URL: t.database.databaseUrl } : {}),
-  SMTP_URL: t.smtp.url,
-  SECRET: t.config.secret,
-  ADMIN_TOKEN,
-  BASE_URL: t.config.baseUrl,
-  LOG_LEVEL: 'error',
-  ...extra,
-});
-
-/** A `npm run worker` process (what that script runs). */
-function startWorker(t: TestApp, env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['src/cli/start.mjs', 'cli/worker'], {
-    cwd: root,
-    env: commandEnv(t, env),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
-
-const exited = (child: ChildProcess) => new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve(null) : child.once('exit', resolve)));
 
 function messagesPerRecipient(t: TestApp, emails: string[]) {
   const counts = new Map(emails.map((e) => [e, 0]));

@@ -212,7 +212,7 @@ describeEachEngine('staff accounts and sign-in', (engine) => {
     assert.equal((await editor.get('/admin/audit')).status, 403);
     const judgeHome = await judge.get('/admin');
     assert.equal(judgeHome.status, 303, 'a judge has no dashboard: /admin sends them on');
-    assert.equal(judgeHome.headers.location, '/admin/account');
+    assert.equal(judgeHome.headers.location, '/admin/judging');
     assert.equal((await judge.get('/admin/audit')).status, 403);
     await judge.get('/admin/account').expect(200);
     const editorNav = (await editor.get('/admin')).text;

@@ -119,9 +119,7 @@ export function awardAdminRoutes(deps: { db: Db; config: { dataDir: string } }):
 
   // Documents are only ever served behind the admin token (or a console session), as downloads.
   router.get('/documents/:key', async (req, res) => {
-    const document = await findDocumentByKey(db, String(req.params.key));
-    if (!document) throw notFound('There is no document at this address.');
-    sendDocument(res, deps.config.dataDir, document);
+    sendDocument(res, deps.config.dataDir, await findDocumentByKey(db, String(req.params.key)));
   });
 
   return router;

@@ -117,16 +117,18 @@ export async function discardStored(dataDir: string, documents: StoredDocument[]
 
 export const storedPath = (dataDir: string, storageKey: string) => path.join(uploadsDirectory(dataDir), storageKey);
 
+/** Sends a stored document as a download that no cache keeps (to admins, and to the judges assigned its entry). */
+export function sendDocument(res: Response, dataDir: string, document: { storage_key: string; original_name: string; content_type: string } | undefined) {
+  if (!document) throw new AppError(404, 'not_found', 'There is no document at this address.');
+  res.set('Content-Type', document.content_type);
+  res.set('Cache-Control', 'private, no-store');
+  res.attachment(document.original_name);
+  res.sendFile(storedPath(dataDir, document.storage_key));
+}
+
 /** A file name safe to show and to send back in Content-Disposition. */
 function cleanName(name: string): string {
   const base = path.basename(String(name ?? 'document')).replace(/[\u0000-\u001f\u007f"\\]/g, '').trim();
   return (base || 'document').slice(0, 200);
 }
 
-/** Serves a stored document as a download, never inline and never cached (the API's and the console's route). */
-export function sendDocument(res: Response, dataDir: string, document: { storage_key: string; original_name: string; content_type: string }) {
-  res.set('Content-Type', document.content_type);
-  res.set('Cache-Control', 'private, no-store');
-  res.attachment(document.original_name);
-  res.sendFile(storedPath(dataDir, document.storage_key));
-}

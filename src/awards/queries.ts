@@ -17,6 +17,9 @@ export interface ProgrammeRow {
   statement_min_words: number;
   statement_max_words: number;
   entry_sequence: number;
+  /** When the results become public (set by an admin), and when they were (by the releasing process). */
+  results_release_at?: unknown;
+  results_released_at?: unknown;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -55,6 +58,8 @@ export interface EntryRow {
   source: string;
   submission_id: string | null;
   receipt_nonce: string;
+  /** JSON array of the fields (nominee, website) the winners page must not show; null for none. */
+  not_for_publication?: string | null;
   consent_at: unknown;
   created_at: unknown;
   updated_at: unknown;

@@ -9,6 +9,7 @@ import { findCategoryById, listDocuments } from './queries';
 import { parseEntryInput, type EntryInput } from './schema';
 import {
   checkEntry,
+  entrantStatus,
   findEntryForReceipt,
   findProgramme,
   listProgrammesWithCategories,
@@ -36,6 +37,7 @@ export const ENTRY_LABELS = {
   contactPhone: 'Contact phone',
   statement: 'Supporting statement',
   documents: 'Supporting documents',
+  notForPublication: 'Not for publication',
   consent: 'I accept the terms of entry and the privacy notice, and confirm the information is accurate.',
 };
 
@@ -101,7 +103,8 @@ export function awardRoutes(deps: RouteDeps): Router {
         await run(csrf.provideToken, req, res);
         const body = (req.body ?? {}) as Record<string, unknown>;
         const p = await findProgramme(deps.db, String(req.params.programme));
-        const values = Object.fromEntries(Object.keys(ENTRY_LABELS).map((k) => [k, typeof body[k] === 'string' ? body[k] : '']));
+        const values: Record<string, unknown> = Object.fromEntries(Object.keys(ENTRY_LABELS).map((k) => [k, typeof body[k] === 'string' ? body[k] : '']));
+        values.notForPublication = [body.notForPublication].flat().filter((v) => typeof v === 'string');
         const form = (status: number, errors: Record<string, string>) => () => renderForm(res, status, p, values, errors);
 
         if (body.homepage) {
@@ -162,7 +165,8 @@ export function awardRoutes(deps: RouteDeps): Router {
       category,
       documents,
       country: COUNTRIES.find((c) => c.code === entry.country)?.name ?? entry.country,
-      statusLabel: STATUS_LABELS[entry.status] ?? entry.status,
+      statusLabel: STATUS_LABELS[entrantStatus(entry.status, p.row)] ?? entry.status,
+      notForPublication: entry.not_for_publication ? (JSON.parse(entry.not_for_publication) as string[]) : [],
     });
   });
 

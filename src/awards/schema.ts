@@ -79,6 +79,11 @@ export const entryInput = z.object({
   consent: z.union([z.literal(true), z.literal('on'), z.literal('true'), z.literal('yes')], {
     error: 'Tick the box to accept the terms and the privacy notice.',
   }),
+  // Fields kept off the public winners page; a form sends one checkbox value or several.
+  notForPublication: z.preprocess(
+    (v) => (v === undefined || v === '' ? [] : typeof v === 'string' ? [v] : v),
+    z.array(z.enum(['nominee', 'website'], { error: 'Only the nominee and the website can be kept from publication.' })).max(2),
+  ),
 });
 
 export type EntryInput = z.output<typeof entryInput>;
@@ -156,7 +161,8 @@ export type EntryStatus = (typeof ENTRY_STATUSES)[number];
 
 /** Where an entry may go next; winner, not_shortlisted and withdrawn are final. */
 export const NEXT_STATUSES: Record<EntryStatus, EntryStatus[]> = {
-  submitted: ['under_review', 'withdrawn'],
+  // A judged round may decide straight from submitted (the panel's review is the judging).
+  submitted: ['under_review', 'shortlisted', 'not_shortlisted', 'withdrawn'],
   under_review: ['shortlisted', 'not_shortlisted', 'withdrawn'],
   shortlisted: ['winner', 'not_shortlisted', 'withdrawn'],
   winner: [],

@@ -107,7 +107,18 @@ export function programmeView(p: Programme) {
     status: p.state,
     statementWords: { min: p.row.statement_min_words, max: p.row.statement_max_words },
     categories: p.categories.map((c) => ({ slug: c.slug, name: c.name, description: c.description, region: c.region })),
+    results: { releaseAt: toDate(p.row.results_release_at)?.toISOString() ?? null, released: Boolean(p.row.results_released_at) },
   };
+}
+
+/**
+ * The status an entrant may see. Until the programme's results are released every decision
+ * (shortlisted, winner, not shortlisted) reads "under review"; the embargo holds on every
+ * page and answer an entrant reaches.
+ */
+export function entrantStatus(status: string, programme: Pick<ProgrammeRow, 'results_released_at'>): string {
+  if (programme.results_released_at) return status === 'submitted' || status === 'under_review' ? 'not_shortlisted' : status;
+  return ['shortlisted', 'winner', 'not_shortlisted'].includes(status) ? 'under_review' : status;
 }
 
 function programmeDates(opensText: string, closesText: string, zone: string) {
@@ -301,6 +312,7 @@ export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission,
         source: submission.source,
         submission_id: submission.submissionId,
         receipt_nonce: randomBytes(12).toString('base64url'),
+        not_for_publication: input.notForPublication.length ? JSON.stringify(input.notForPublication) : null,
         consent_at: now,
         created_at: now,
         updated_at: now,

@@ -9,6 +9,7 @@ import { auditChanges } from '../http/audit-trail';
 import { createCsrf } from '../http/csrf';
 import { loadStaffSession, requireStaff, sessionCookie, type StaffLocals } from '../http/staff-session';
 import type { Logger } from '../logger';
+import { judgingConsoleRoutes } from '../judging/console-routes';
 import { accountRoutes } from '../staff/account-routes';
 import { staffAdminRoutes } from '../staff/admin-routes';
 import { staffAuthRoutes } from '../staff/routes';
@@ -30,7 +31,7 @@ export interface ConsoleDeps {
 
 // Pages that write their own, finer audit lines (or are not changes: signing in and out).
 // A bulk status change writes one line per entry moved.
-const OWN_AUDIT = /^\/(login|logout|welcome|reset|forgot|account|staff|entries\/bulk)(\/|$)/;
+const OWN_AUDIT = /^\/(login|logout|welcome|reset|forgot|account|staff|judging|entries\/bulk)(\/|$)/;
 
 /**
  * The staff console under /admin: the sign-in pages, then everything else behind a full
@@ -68,5 +69,6 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));
   router.use(auditConsoleRoutes(screenDeps));
+  router.use(judgingConsoleRoutes(screenDeps));
   return router;
 }

@@ -24,6 +24,7 @@ export const SCREENS: Screen[] = [
   { path: '/admin/articles', label: 'Articles', roles: EDITORS },
   { path: '/admin/feeds', label: 'Feeds', roles: EDITORS },
   { path: '/admin/digests', label: 'Digests', roles: EDITORS },
+  { path: '/admin/judging', label: 'Judging', roles: JUDGES },
   { path: '/admin/staff', label: 'Staff', roles: ADMINS },
   { path: '/admin/audit', label: 'Audit log', roles: ADMINS },
   { path: '/admin/account', label: 'My account', roles: ['admin', 'editor', 'judge'] },
@@ -36,5 +37,5 @@ export function navigationFor(role: StaffRole, currentPath: string) {
   }));
 }
 
-/** Where /admin sends a role that has no dashboard. */
-export const homeFor = (role: StaffRole) => (role === 'judge' ? '/admin/account' : '/admin');
+/** Where a role lands after signing in. */
+export const homeFor = (role: StaffRole) => (role === 'judge' ? '/admin/judging' : '/admin');

@@ -46,6 +46,17 @@ export async function hasMailJobForEntrySince(db: Conn, kind: string, entryId: n
 }
 
 /**
+ * Queues messages meant to go once each (a result email per entry): a job whose unique_key
+ * is already queued is left out, whoever queued it and however often.
+ */
+export async function insertUniqueMailJobs(db: Conn, jobs: { kind: string; unique_key: string; entry_id?: number | null }[], now = new Date()) {
+  for (let i = 0; i < jobs.length; i += 500) {
+    const rows = jobs.slice(i, i + 500).map((job) => ({ kind: job.kind, unique_key: job.unique_key, entry_id: job.entry_id ?? null, status: 'queued', attempts: 0, run_after: now, created_at: now }));
+    await db('mail_jobs').insert(rows).onConflict('unique_key').ignore();
+  }
+}
+
+/**
  * Claims due jobs for this process until `lockedUntil`. On PostgreSQL SKIP LOCKED lets
  * several processes claim side by side; SQLite has a single writer, so a transaction suffices.
  */
