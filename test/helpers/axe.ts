@@ -14,6 +14,8 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 /** The violations on the page as it is now, one line per rule and element. */
 export async function axeViolations(page: Page): Promise<string[]> {
+  // A click that submits a form returns once the next page starts; judge it only when it and its stylesheets have loaded.
+  await page.waitForLoadState('load');
   // Evaluated, not added as a <script>: the app's Content-Security-Policy rightly refuses inline scripts.
   await page.evaluate(axeSource);
   // A string, not a function: tsx's helpers do not exist inside the page.
