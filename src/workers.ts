@@ -12,6 +12,7 @@ import { createMailTransport } from './mail/transport';
 import { CONFIRMATION_MAIL } from './subscribers/service';
 import { confirmationEmailHandler } from './subscribers/confirmation-email';
 import { staffAccessEmailHandler } from './staff/access-email';
+import { createStaffHousekeeping } from './staff/housekeeping';
 import { createResultsReleaser } from './judging/releaser';
 import { resultEmailHandler } from './judging/result-email';
 import { RESULT_MAIL } from './judging/service';
@@ -54,18 +55,23 @@ export function createWorkers(deps: {
   });
   const results = createResultsReleaser({ db: deps.db, logger: deps.logger, intervalMs: deps.pollMs ? Math.max(deps.pollMs, 500) : undefined, released: () => mailJobs.kick() });
 
+  const housekeeping = createStaffHousekeeping({ db: deps.db, logger: deps.logger });
+
   return {
     mailJobs,
     delivery,
     feeds,
     results,
+    housekeeping,
     start() {
       mailJobs.start();
       delivery.start();
       feeds.start();
       results.start();
+      housekeeping.start();
     },
     async stop() {
+      await housekeeping.stop();
       await results.stop();
       await feeds.stop();
       await delivery.stop();

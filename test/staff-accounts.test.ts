@@ -131,6 +131,23 @@ describeEachEngine('staff accounts and sign-in', (engine) => {
     assert.equal((await agent.get('/admin')).status, 303);
   });
 
+  it('clears sessions idle past 12 hours and failed sign-ins too old to count, keeping live ones', async () => {
+    const staff = await createStaff(t, 'tidy.sessions@example.com', 'editor');
+    const live = await signIn(t, 'tidy.sessions@example.com');
+    const stale = await signIn(t, 'tidy.sessions@example.com');
+    const [first, second] = await t.db('staff_sessions').where({ staff_id: staff.id }).orderBy('created_at').select('id');
+    await t.db('staff_sessions').where({ id: second.id }).update({ last_seen_at: new Date(Date.now() - 13 * 3600_000) });
+    await t.db('staff_login_failures').insert([
+      { account_key: 'old', created_at: new Date(Date.now() - 2 * 3600_000) },
+      { account_key: 'recent', created_at: new Date() },
+    ]);
+    await t.workers.housekeeping.runOnce();
+    assert.deepEqual((await t.db('staff_sessions').where({ staff_id: staff.id }).select('id')).map((r) => r.id), [first.id]);
+    assert.deepEqual((await t.db('staff_login_failures').whereIn('account_key', ['old', 'recent']).select('account_key')).map((r) => r.account_key), ['recent']);
+    await live.get('/admin').expect(200);
+    assert.equal((await stale.get('/admin')).status, 303);
+  });
+
   it('locks an account for 15 minutes after five failures in 15 minutes, saying so the same way for unknown addresses', async () => {
     await createStaff(t, 'locked.out@example.com', 'editor');
     for (let i = 0; i < 5; i++) await postLogin(t.agent(), { email: 'locked.out@example.com', password: `guess number ${i} wrong` });
