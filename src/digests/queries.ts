@@ -124,3 +124,30 @@ export function listRecentDigests(db: Conn, limit: number): Promise<RecentDigest
     .limit(limit)
     .select('digests.id', 'digests.subject', 'digests.status', 'digests.is_test', 'digests.recipients', 'digests.created_at', 'topics.name as topic_name');
 }
+
+export interface ArchivedDigestRow {
+  id: string;
+  subject: string;
+  topic_name: string;
+  finished_at: unknown;
+}
+
+/** Digests that went out to readers (tests aside), newest first: the public archive. */
+function sentToReaders(db: Conn) {
+  return db('digests').where('digests.status', 'sent').where('digests.is_test', false);
+}
+
+export async function countArchivedDigests(db: Conn): Promise<number> {
+  const [{ n }] = await sentToReaders(db).count({ n: '*' });
+  return Number(n);
+}
+
+export function listArchivedDigests(db: Conn, offset: number, limit: number): Promise<ArchivedDigestRow[]> {
+  return sentToReaders(db)
+    .join('topics', 'topics.id', 'digests.topic_id')
+    .orderBy('digests.finished_at', 'desc')
+    .orderBy('digests.id')
+    .offset(offset)
+    .limit(limit)
+    .select('digests.id', 'digests.subject', 'topics.name as topic_name', 'digests.finished_at');
+}

@@ -1,5 +1,8 @@
 import { Router } from 'express';
+import { toDate } from '../db';
 import { notFound } from '../errors';
+import { pageQuery } from '../http/listing';
+import { countArchivedDigests, listArchivedDigests } from './queries';
 import { parseQuery } from '../http/validate';
 import { digestIdParam, previewQuery } from './schema';
 import { loadDigest, previewDigest, webCopyHtml, webRecipient, type DigestDeps } from './service';
@@ -17,9 +20,25 @@ export function digestAdminRoutes(deps: DigestDeps): Router {
   return router;
 }
 
-/** "View in browser": a digest as a web page, without any reader's personal links. */
+const ARCHIVE_PAGE_SIZE = 20;
+
+/** "View in browser": a digest as a web page, without any reader's personal links; and the archive of sent ones. */
 export function digestRoutes(deps: DigestDeps): Router {
   const router = Router();
+
+  router.get('/newsletter/archive', async (req, res) => {
+    const { page } = parseQuery(pageQuery.pick({ page: true }), req.query);
+    const [total, rows] = await Promise.all([countArchivedDigests(deps.db), listArchivedDigests(deps.db, (page - 1) * ARCHIVE_PAGE_SIZE, ARCHIVE_PAGE_SIZE)]);
+    res.render('digests/views/archive.njk', {
+      title: 'Newsletter archive',
+      page,
+      pages: Math.max(1, Math.ceil(total / ARCHIVE_PAGE_SIZE)),
+      items: rows.map((d) => {
+        const at = toDate(d.finished_at);
+        return { id: d.id, subject: d.subject, topic: d.topic_name, iso: at?.toISOString(), date: at?.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }) };
+      }),
+    });
+  });
 
   router.get('/digests/:id', async (req, res) => {
     const id = digestIdParam.safeParse(req.params);

@@ -38,8 +38,16 @@ const TOKEN_PAGES: Record<TokenProblem, { title: string; message: string }> = {
   used: { title: 'This link has already been used', message: 'Nothing was changed: this link has already done its job, or your subscription has changed since it was sent.' },
 };
 
-function tokenProblem(res: Response, problem: TokenProblem) {
-  res.status(400).render('subscribers/views/token-problem.njk', TOKEN_PAGES[problem]);
+const ALREADY_SUBSCRIBED_PAGE = { title: 'You are subscribed', message: 'This address is already confirmed: the newsletter comes to it. Nothing needed doing.' };
+
+/**
+ * A link that cannot act. One used before, whose subscriber is now where it would have put
+ * them, says so with 200 (a second click on "confirm" is not an error to the reader).
+ */
+function tokenProblem(res: Response, found: { problem: TokenProblem; now?: string }, purpose?: 'confirm' | 'unsubscribe') {
+  if (found.problem === 'used' && purpose === 'confirm' && found.now === 'confirmed') return res.render('subscribers/views/done.njk', ALREADY_SUBSCRIBED_PAGE);
+  if (found.problem === 'used' && purpose === 'unsubscribe' && found.now === 'unsubscribed') return res.render('subscribers/views/done.njk', UNSUBSCRIBED_PAGE);
+  res.status(400).render('subscribers/views/token-problem.njk', TOKEN_PAGES[found.problem]);
 }
 
 /** RFC 8058 one-click: the body is `List-Unsubscribe=One-Click`, urlencoded or multipart. */
@@ -94,14 +102,14 @@ export function subscriberRoutes(deps: RouteDeps): Router {
   for (const purpose of ['confirm', 'unsubscribe'] as const) {
     router.get(`/newsletter/${purpose}`, csrf.provideToken, async (req, res) => {
       const found = await resolveToken(deps, req.query.token, purpose);
-      if (!found.ok) return tokenProblem(res, found.problem);
+      if (!found.ok) return tokenProblem(res, found, purpose);
       res.render('subscribers/views/action.njk', { ...ACTION_PAGES[purpose], action: actionUrl(req) });
     });
   }
 
   router.post('/newsletter/confirm', limitPublicPosts, ...formBody(), csrf.protect, async (req, res) => {
     const result = await confirmSubscription(deps, req.query.token);
-    if (!result.ok) return tokenProblem(res, result.problem);
+    if (!result.ok) return tokenProblem(res, result, 'confirm');
     res.render('subscribers/views/done.njk', {
       title: 'You are subscribed',
       message: 'Thank you. Your first digest will arrive with the next issue.',
@@ -117,7 +125,7 @@ export function subscriberRoutes(deps: RouteDeps): Router {
     (req, res, next) => (isOneClick(req) ? next() : csrf.protect(req, res, next)),
     async (req, res) => {
       const result = await unsubscribe(deps, req.query.token);
-      if (!result.ok) return tokenProblem(res, result.problem);
+      if (!result.ok) return tokenProblem(res, result, 'unsubscribe');
       res.render('subscribers/views/done.njk', UNSUBSCRIBED_PAGE);
     },
   );
@@ -135,7 +143,7 @@ export function subscriberRoutes(deps: RouteDeps): Router {
 
   router.get('/newsletter/preferences', csrf.provideToken, async (req, res) => {
     const found = await resolveToken(deps, req.query.token, 'preferences');
-    if (!found.ok) return tokenProblem(res, found.problem);
+    if (!found.ok) return tokenProblem(res, found);
     await renderPreferences(req, res, 200, await topicSlugsOf(deps, found.subscriber), {});
   });
 
@@ -143,11 +151,11 @@ export function subscriberRoutes(deps: RouteDeps): Router {
     const body = req.body as Record<string, unknown>;
     if (body.action === 'unsubscribe') {
       const result = await unsubscribe(deps, req.query.token, 'preferences');
-      if (!result.ok) return tokenProblem(res, result.problem);
+      if (!result.ok) return tokenProblem(res, result);
       return res.render('subscribers/views/done.njk', UNSUBSCRIBED_PAGE);
     }
     const found = await resolveToken(deps, req.query.token, 'preferences');
-    if (!found.ok) return tokenProblem(res, found.problem);
+    if (!found.ok) return tokenProblem(res, found);
     const wanted = [body.topics ?? []].flat().map(String);
     const parsed = preferencesInput.safeParse(body);
     if (!parsed.success) return renderPreferences(req, res, 422, wanted, { errors: fieldErrors(parsed.error) });

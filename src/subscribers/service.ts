@@ -133,7 +133,8 @@ export function linkFor(deps: Pick<SubscriberDeps, 'config'>, subscriber: Pick<S
 }
 
 export type TokenProblem = 'invalid' | 'expired' | 'used';
-export type Resolved = { ok: true; subscriber: SubscriberRow } | { ok: false; problem: TokenProblem };
+/** A used link also says where its subscriber stands now, so the page can tell the truth. */
+export type Resolved = { ok: true; subscriber: SubscriberRow } | { ok: false; problem: TokenProblem; now?: SubscriberRow['status'] };
 
 const ACTIVE_STATES: Partial<Record<TokenPurpose, SubscriberRow['status'][]>> = {
   confirm: ['pending'],
@@ -151,7 +152,7 @@ export async function resolveToken(deps: SubscriberDeps, token: unknown, purpose
   const id = Number(check.claims.subject);
   const subscriber = Number.isSafeInteger(id) ? await findSubscriberById(deps.db, id) : undefined;
   if (!subscriber || subscriber.token_nonce !== check.claims.nonce || !(ACTIVE_STATES[purpose] ?? []).includes(subscriber.status)) {
-    return { ok: false, problem: 'used' };
+    return { ok: false, problem: 'used', now: subscriber?.status };
   }
   return { ok: true, subscriber };
 }
@@ -172,7 +173,7 @@ export async function confirmSubscription(deps: SubscriberDeps, token: unknown):
     if (n) await deleteSuppression(trx, emailHash(found.subscriber.email));
     return n;
   });
-  if (!changed) return { ok: false, problem: 'used' };
+  if (!changed) return { ok: false, problem: 'used', now: (await findSubscriberById(deps.db, found.subscriber.id))?.status };
   return { ok: true, subscriber: { ...found.subscriber, status: 'confirmed', token_nonce: nonce } };
 }
 
