@@ -9,8 +9,8 @@ import { createDeliveryWorker, type DeliveryWorkerOptions } from './delivery/wor
 import type { Logger } from './logger';
 import { createMailJobRunner } from './mail/job-runner';
 import { createMailTransport } from './mail/transport';
-import { CONFIRMATION_MAIL } from './subscribers/service';
-import { confirmationEmailHandler } from './subscribers/confirmation-email';
+import { CONFIRMATION_MAIL, WELCOME_MAIL } from './subscribers/service';
+import { confirmationEmailHandler, welcomeEmailHandler } from './subscribers/confirmation-email';
 import { staffAccessEmailHandler } from './staff/access-email';
 import { createStaffHousekeeping } from './staff/housekeeping';
 import { createResultsReleaser } from './judging/releaser';
@@ -38,6 +38,7 @@ export function createWorkers(deps: {
     pollMs: deps.pollMs,
     handlers: {
       [CONFIRMATION_MAIL]: confirmationEmailHandler(deps),
+      [WELCOME_MAIL]: welcomeEmailHandler(deps),
       [ENTRY_CONFIRMATION_MAIL]: entryConfirmationEmailHandler(deps),
       [STAFF_WELCOME_MAIL]: staffAccessEmailHandler(deps, STAFF_WELCOME_MAIL),
       [STAFF_RESET_MAIL]: staffAccessEmailHandler(deps, STAFF_RESET_MAIL),

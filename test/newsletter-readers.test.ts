@@ -26,6 +26,15 @@ describeEachEngine('newsletter readers: used links and the archive', (engine) =>
     await agent.post(confirm).type('form').send({ _csrf: csrfFrom(page.text) }).expect(200);
     const before = await t.db('subscribers').where({ email: 'twice.clicked@example.com' }).first();
 
+    // Confirming brings a welcome with the reader's own preferences link, which says whose preferences they are.
+    const [welcome] = await t.smtp.waitFor((m) => sentTo('twice.clicked@example.com')(m) && /^Welcome/.test(m.subject ?? ''));
+    assert.equal(welcome.subject, 'Welcome to the newsletter from The Finance Ledger');
+    const preferences = [...linksIn(welcome)].find((l) => l.includes('/newsletter/preferences?token='));
+    assert.ok(preferences, 'the welcome carries the preferences link');
+    assert.ok([...linksIn(welcome)].some((l) => l.includes('/newsletter/unsubscribe?token=')));
+    const prefsPage = await t.agent().get(localPath(preferences!)).expect(200);
+    assert.match(prefsPage.text, /For <strong>twice\.clicked@example\.com<\/strong>/);
+
     const again = await t.agent().get(confirm);
     assert.equal(again.status, 200);
     assert.match(again.text, /You are subscribed/);

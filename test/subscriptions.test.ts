@@ -138,6 +138,7 @@ describeEachEngine('newsletter subscriptions', (engine) => {
     const agent = t.agent();
     const page = await agent.get(confirmLinkIn(t, confirmed));
     await agent.post(confirmLinkIn(t, confirmed)).type('form').send({ _csrf: csrfFrom(page.text) }).expect(200);
+    await t.smtp.waitFor((m) => sentTo(confirmed)(m) && /^Welcome/.test(m.subject ?? ''));
     t.smtp.messages.length = 0;
 
     const answers = [];

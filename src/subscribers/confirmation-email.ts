@@ -25,3 +25,24 @@ export function confirmationEmailHandler(deps: { db: Db; config: Config }): Mail
     return { to: subscriber.name ? { name: subscriber.name, address: subscriber.email } : subscriber.email, subject, html, text };
   };
 }
+
+/** After confirming: a welcome naming the topics, with the preferences and unsubscribe links. */
+export function welcomeEmailHandler(deps: { db: Db; config: Config }): MailJobHandler {
+  return async (job) => {
+    const subscriber = job.subscriber_id ? await findSubscriberById(deps.db, job.subscriber_id) : undefined;
+    if (!subscriber || subscriber.status !== 'confirmed') return null; // left again meanwhile
+    const [slugs, topics] = await Promise.all([listSubscriberTopicSlugs(deps.db, subscriber.id), listTopics(deps.db)]);
+    const subject = `Welcome to the newsletter from ${deps.config.orgName}`;
+    const { html, text } = await renderEmail('subscription-welcome', {
+      subject,
+      org: { name: deps.config.orgName, postalAddress: deps.config.postalAddress },
+      name: subscriber.name,
+      topics: topics.filter((t) => slugs.includes(t.slug)).map((t) => t.name),
+      preferencesUrl: linkFor(deps, subscriber, 'preferences'),
+      unsubscribeUrl: linkFor(deps, subscriber, 'unsubscribe'),
+      archiveUrl: `${deps.config.baseUrl}/newsletter/archive`,
+      footerNote: 'You received this email because you confirmed your subscription to our newsletter.',
+    });
+    return { to: subscriber.name ? { name: subscriber.name, address: subscriber.email } : subscriber.email, subject, html, text };
+  };
+}

@@ -144,7 +144,7 @@ export function subscriberRoutes(deps: RouteDeps): Router {
   router.get('/newsletter/preferences', csrf.provideToken, async (req, res) => {
     const found = await resolveToken(deps, req.query.token, 'preferences');
     if (!found.ok) return tokenProblem(res, found);
-    await renderPreferences(req, res, 200, await topicSlugsOf(deps, found.subscriber), {});
+    await renderPreferences(req, res, 200, await topicSlugsOf(deps, found.subscriber), { email: found.subscriber.email });
   });
 
   router.post('/newsletter/preferences', limitPublicPosts, ...formBody(), csrf.protect, csrf.provideToken, async (req, res) => {
@@ -158,12 +158,12 @@ export function subscriberRoutes(deps: RouteDeps): Router {
     if (!found.ok) return tokenProblem(res, found);
     const wanted = [body.topics ?? []].flat().map(String);
     const parsed = preferencesInput.safeParse(body);
-    if (!parsed.success) return renderPreferences(req, res, 422, wanted, { errors: fieldErrors(parsed.error) });
+    if (!parsed.success) return renderPreferences(req, res, 422, wanted, { email: found.subscriber.email, errors: fieldErrors(parsed.error) });
     try {
       const topics = await updateTopics(deps, found.subscriber, parsed.data.topics);
-      await renderPreferences(req, res, 200, topics.map((t) => t.slug), { saved: true });
+      await renderPreferences(req, res, 200, topics.map((t) => t.slug), { email: found.subscriber.email, saved: true });
     } catch (err) {
-      if (err instanceof AppError && err.fields) return renderPreferences(req, res, 422, wanted, { errors: err.fields });
+      if (err instanceof AppError && err.fields) return renderPreferences(req, res, 422, wanted, { email: found.subscriber.email, errors: err.fields });
       throw err;
     }
   });

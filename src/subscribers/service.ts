@@ -41,6 +41,7 @@ export interface SubscriberDeps {
 }
 
 export const CONFIRMATION_MAIL = 'subscription_confirmation';
+export const WELCOME_MAIL = 'subscription_welcome';
 const RESEND_AFTER_MS = 10 * 60_000;
 const CONFIRM_TTL = 7 * DAY;
 const MANAGE_TTL = 365 * DAY;
@@ -169,11 +170,15 @@ export async function confirmSubscription(deps: SubscriberDeps, token: unknown):
       confirmed_at: now,
       updated_at: now,
     });
-    // A confirmed opt-in is the new consent that lifts an earlier erasure's suppression.
-    if (n) await deleteSuppression(trx, emailHash(found.subscriber.email));
+    if (n) {
+      // A confirmed opt-in is the new consent that lifts an earlier erasure's suppression.
+      await deleteSuppression(trx, emailHash(found.subscriber.email));
+      await insertMailJobs(trx, [{ kind: WELCOME_MAIL, subscriber_id: found.subscriber.id }], now);
+    }
     return n;
   });
   if (!changed) return { ok: false, problem: 'used', now: (await findSubscriberById(deps.db, found.subscriber.id))?.status };
+  deps.mailQueued();
   return { ok: true, subscriber: { ...found.subscriber, status: 'confirmed', token_nonce: nonce } };
 }
 
