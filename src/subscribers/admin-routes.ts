@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { Db } from '../db';
 import { notFound, unsupportedMediaType } from '../errors';
 import { sendCsv, wantsCsv } from '../http/listing';
-import { parseInput, parseQuery } from '../http/validate';
+import { parseQuery } from '../http/validate';
 import { importSubscribers, rowsFromCsv, rowsFromJsonText } from './import';
 import { countSubscribers } from './queries';
 import { importOptionsInput, subscriberListQuery } from './schema';
@@ -33,10 +33,10 @@ export function subscriberAdminRoutes(deps: { db: Db; mailQueued: () => void }):
     // Both kinds arrive as text: JSON is checked for depth before it is parsed (rowsFromJsonText).
     express.text({ type: ['text/csv', 'application/json'], limit: '25mb' }),
     async (req, res) => {
-      const options = parseInput(importOptionsInput, req.query);
+      const options = parseQuery(importOptionsInput, req.query);
       const text = typeof req.body === 'string' ? req.body : '';
       const rows = req.is('text/csv') ? rowsFromCsv(text) : rowsFromJsonText(text);
-      const result = await importSubscribers(db, rows, { status: options.status, consentNote: options.consentNote ?? null });
+      const result = await importSubscribers(db, rows, { status: options.status, consentNote: options.consentNote ?? null, emailsApproved: options.confirm === 'yes' });
       if (options.status === 'pending' && result.added) deps.mailQueued();
       res.json(result);
     },

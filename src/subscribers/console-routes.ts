@@ -123,7 +123,8 @@ export function subscriberConsoleRoutes(deps: SubscriberConsoleDeps): Router {
     }
     // Removed before the import, so a second click cannot import the list twice.
     await discardImportDraft(deps.config.dataDir, draftId);
-    const result = await importSubscribers(db, rowsFromCsv(draft.csv), draft.options);
+    // The preview the person just confirmed is the approval to email a large pending list.
+    const result = await importSubscribers(db, rowsFromCsv(draft.csv), { ...draft.options, emailsApproved: true });
     if (draft.options.status === 'pending' && result.added) deps.mailQueued();
     skipGenericAudit(res);
     await recordAudit(db, actorOf(res), {

@@ -37,7 +37,12 @@ export interface ImportOptions {
   consentNote: string | null;
   /** Count what would happen; store and email nothing. */
   dryRun?: boolean;
+  /** The person importing has said yes to emailing a large pending list (`&confirm=yes`, or the console's confirm step). */
+  emailsApproved?: boolean;
 }
+
+/** A pending import of more rows than this emails many people at once: it must be confirmed first. */
+export const PENDING_IMPORT_CONFIRM_OVER = 100;
 
 export interface ImportResult {
   added: number;
@@ -113,6 +118,13 @@ interface CleanRow {
 
 export async function importSubscribers(db: Db, rows: ImportRow[], options: ImportOptions): Promise<ImportResult> {
   if (rows.length > MAX_IMPORT_ROWS) throw tooManyRows();
+  if (options.status === 'pending' && !options.dryRun && !options.emailsApproved && rows.length > PENDING_IMPORT_CONFIRM_OVER) {
+    throw new AppError(
+      409,
+      'confirmation_required',
+      `This import would send a confirmation email to each of up to ${rows.length.toLocaleString('en-GB')} people. Send it again with &confirm=yes to go ahead.`,
+    );
+  }
   const topicIdBySlug = new Map((await listTopics(db)).map((t) => [t.slug, t.id]));
   const result: ImportResult = { added: 0, updated: 0, skipped: [] };
 

@@ -91,6 +91,7 @@ export const importOptionsInput = z
   .object({
     status: z.enum(['pending', 'confirmed'], { error: 'status is pending or confirmed' }).default('pending'),
     consentNote: z.string().trim().max(500, 'consentNote has at most 500 characters').optional(),
+    confirm: z.literal('yes', { error: 'confirm is yes, or left out' }).optional(),
   })
   .refine((q) => q.status !== 'confirmed' || !!q.consentNote, {
     path: ['consentNote'],
