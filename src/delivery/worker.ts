@@ -106,15 +106,16 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     transport ??= createMailTransport(config);
     const mailer = transport;
 
-    // Outcomes are written every FLUSH_EVERY messages (or FLUSH_MS), not per message and not
-    // only at the end: a crash then re-sends at most the few messages since the last write.
+    // Each outcome is recorded before its lane takes the next message, so a crash re-sends
+    // at most one message per lane; lanes that finish together share one write.
     const results: Result[] = [];
-    const recorder = batchedRecorder();
+    const recorder = groupCommitRecorder<Result>((group) => recordOutcomes(group, new Date()));
     // A few messages per connection in flight: each is built just before it can go, so
     // memory holds a handful of messages, not the whole batch.
     const halted = new Set<string>(); // digests paused during this batch: their remaining rows go back
     const untouched: number[] = [];
     await forEachConcurrently(rows, config.sendConcurrency * 2, async (row, i, lane) => {
+      if (recorder.error) return; // the database is failing: leave the rest to the lease
       if (startAt) await sleep(startAt.getTime() + (i * 1000) / config.sendRate - Date.now());
       if (halted.has(row.digest_id)) {
         untouched.push(row.id);
@@ -133,37 +134,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       }
       const result: Result = { row, outcome: decideOutcome(sent, row.attempts, retry, new Date()) };
       results.push(result);
-      recorder.add(result);
+      await recorder.record(result);
       await watchPermanentStreak(result, halted);
     });
-    await recorder.finish();
+    if (recorder.error) throw recorder.error;
     await releaseDeliveries(db, untouched);
     await afterBatch(results, new Date());
     return claimed.length;
-  }
-
-  /** Collects outcomes and writes them in groups, one write at a time. */
-  function batchedRecorder() {
-    let pending: Result[] = [];
-    let lastFlush = Date.now();
-    let writing: Promise<void> = Promise.resolve();
-    const flush = () => {
-      const group = pending;
-      pending = [];
-      lastFlush = Date.now();
-      writing = writing.then(() => recordOutcomes(group, new Date()));
-      return writing;
-    };
-    return {
-      add(result: Result) {
-        pending.push(result);
-        if (pending.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_MS) void flush();
-      },
-      async finish() {
-        if (pending.length) await flush();
-        await writing;
-      },
-    };
   }
 
   function personalValues(row: ClaimedDelivery, person: { id: number; name: string | null; token_nonce: string } | undefined) {
@@ -304,7 +281,39 @@ async function forEachConcurrently<T>(items: T[], limit: number, work: (item: T,
   await Promise.all(lanes);
 }
 
-const FLUSH_EVERY = 25;
-const FLUSH_MS = 250;
+/**
+ * Group commit: a lane hands in its outcome and waits until it is written. One writer at a
+ * time; whatever lanes hand in while a write runs goes in the next one, so there is a write
+ * per flush, not per message, and never more outcomes unwritten than there are lanes.
+ * A failed write is kept in `error` (the rows stay claimed until their lease lapses).
+ */
+function groupCommitRecorder<T>(write: (group: T[]) => Promise<void>) {
+  let pending: { item: T; done: () => void }[] = [];
+  let writing = false;
+  const recorder = {
+    error: null as Error | null,
+    record(item: T): Promise<void> {
+      return new Promise<void>((done) => {
+        pending.push({ item, done });
+        if (!writing) void drain();
+      });
+    },
+  };
+  async function drain() {
+    writing = true;
+    while (pending.length) {
+      const group = pending;
+      pending = [];
+      try {
+        if (!recorder.error) await write(group.map((p) => p.item));
+      } catch (err) {
+        recorder.error = err as Error;
+      }
+      for (const p of group) p.done();
+    }
+    writing = false;
+  }
+  return recorder;
+}
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
