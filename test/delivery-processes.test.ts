@@ -6,18 +6,7 @@ import { build } from '../src/cli/build.mjs';
 import { startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine, type Engine } from './helpers/engines';
 import { commandEnv, exited, root, startWorker } from './helpers/processes';
-import { addArticles, addConfirmedSubscribers, waitForDigest } from './helpers/sending';
-
-function messagesPerRecipient(t: TestApp, emails: string[]) {
-  const counts = new Map(emails.map((e) => [e, 0]));
-  for (const message of t.smtp.messages) {
-    for (const address of [message.to].flat().flatMap((a) => a?.value ?? [])) {
-      const email = address.address?.toLowerCase() ?? '';
-      if (counts.has(email)) counts.set(email, counts.get(email)! + 1);
-    }
-  }
-  return counts;
-}
+import { addArticles, addConfirmedSubscribers, messagesPerRecipient, waitForDigest } from './helpers/sending';
 
 function suite(engine: Engine) {
   let t: TestApp;

@@ -2,6 +2,8 @@
  * Sorting what the mail server (or the network) said about one message. Temporary
  * trouble — a 4xx reply such as 421/450/451/454, a refused or dropped connection, a
  * timeout — means try again later; a 5xx reply means this address will not take mail.
+ * The reply code decides; an enhanced status (RFC 3463, e.g. `5.1.1`) only decides when
+ * there is no reply code, as when a relay reports a rejection in an error's text.
  */
 export type Outcome = { kind: 'temporary' | 'permanent'; reply: string };
 
@@ -15,11 +17,7 @@ export function sortFailure(err: unknown): Outcome {
     return { kind: 'temporary', reply };
   }
   if (e?.code && TEMPORARY_NETWORK_CODES.has(e.code)) return { kind: 'temporary', reply };
+  if (/^5\.\d{1,3}\.\d{1,3}\b/.test(reply)) return { kind: 'permanent', reply };
   // Anything we cannot place is retried: losing a message is worse than trying again.
   return { kind: 'temporary', reply };
-}
-
-/** Exponential backoff for a recipient's next attempt: base, 2×base, 4×base … at most 30 min. */
-export function retryDelayMs(attempts: number, baseMs = 15_000): number {
-  return Math.min(30 * 60_000, baseMs * 2 ** Math.max(0, attempts - 1));
 }

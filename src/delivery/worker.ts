@@ -21,7 +21,7 @@ import {
   updateDigestSendState,
   type ClaimedDelivery,
 } from './queries';
-import { retryDelayMs, sortFailure } from './smtp-replies';
+import { decideOutcome, DIGEST_RETRY, type DeliveryOutcome, type RetryPolicy, type SendResult } from './outcome';
 
 /**
  * The digest sender, a pipeline: claim a batch → build each message from the digest's
@@ -53,8 +53,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   const { db, config, logger } = options;
   const workerId = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const pollMs = options.pollMs ?? 1000;
-  const retryBaseMs = options.retryBaseMs ?? 15_000;
-  const maxAttempts = options.maxAttempts ?? 10;
+  const retry: RetryPolicy = { ...DIGEST_RETRY, baseMs: options.retryBaseMs ?? DIGEST_RETRY.baseMs, maxAttempts: options.maxAttempts ?? DIGEST_RETRY.maxAttempts };
   const pauseAfter = options.pauseAfterFailures ?? 50;
   const batchSize = config.sendRate > 0 ? Math.max(1, Math.min(options.batchSize ?? 200, Math.ceil(config.sendRate))) : (options.batchSize ?? 200);
   const fromAddress = /<([^>]+)>/.exec(config.mailFrom)?.[1] ?? config.mailFrom;
@@ -107,64 +106,41 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     transport ??= createMailTransport(config);
     const mailer = transport;
 
-    // Outcomes are written every FLUSH_EVERY messages (or FLUSH_MS), not per message and not
-    // only at the end: a crash then re-sends at most the few messages since the last write.
+    // Each outcome is recorded before its lane takes the next message, so a crash re-sends
+    // at most one message per lane; lanes that finish together share one write.
     const results: Result[] = [];
-    const recorder = batchedRecorder();
+    const recorder = groupCommitRecorder<Result>((group) => recordOutcomes(group, new Date()));
     // A few messages per connection in flight: each is built just before it can go, so
     // memory holds a handful of messages, not the whole batch.
     const halted = new Set<string>(); // digests paused during this batch: their remaining rows go back
     const untouched: number[] = [];
     await forEachConcurrently(rows, config.sendConcurrency * 2, async (row, i, lane) => {
+      if (recorder.error) return; // the database is failing: leave the rest to the lease
       if (startAt) await sleep(startAt.getTime() + (i * 1000) / config.sendRate - Date.now());
       if (halted.has(row.digest_id)) {
         untouched.push(row.id);
         return;
       }
-      let result: Result;
+      let sent: SendResult;
       try {
         const plan = await planFor(row.digest_id);
         if (!plan) throw new Error('digest not found');
         const values = personalValues(row, people.get(row.subscriber_id ?? -1));
         // Each lane reuses one buffer: Nodemailer has written it out by the time the send resolves.
         const message = plan.template.build(values, (scratch[lane] ??= Buffer.allocUnsafe(256 * 1024)));
-        const sent = await mailer.sendRaw({ from: fromAddress, to: row.email }, message, `<${values.messageId}>`);
-        result = { row, ok: true, response: sent.response };
+        sent = { ok: true, response: (await mailer.sendRaw({ from: fromAddress, to: row.email }, message, `<${values.messageId}>`)).response };
       } catch (err) {
-        result = { row, ok: false, outcome: sortFailure(err) };
+        sent = { ok: false, error: err };
       }
+      const result: Result = { row, outcome: decideOutcome(sent, row.attempts, retry, new Date()) };
       results.push(result);
-      recorder.add(result);
+      await recorder.record(result);
       await watchPermanentStreak(result, halted);
     });
-    await recorder.finish();
+    if (recorder.error) throw recorder.error;
     await releaseDeliveries(db, untouched);
     await afterBatch(results, new Date());
     return claimed.length;
-  }
-
-  /** Collects outcomes and writes them in groups, one write at a time. */
-  function batchedRecorder() {
-    let pending: Result[] = [];
-    let lastFlush = Date.now();
-    let writing: Promise<void> = Promise.resolve();
-    const flush = () => {
-      const group = pending;
-      pending = [];
-      lastFlush = Date.now();
-      writing = writing.then(() => recordOutcomes(group, new Date()));
-      return writing;
-    };
-    return {
-      add(result: Result) {
-        pending.push(result);
-        if (pending.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_MS) void flush();
-      },
-      async finish() {
-        if (pending.length) await flush();
-        await writing;
-      },
-    };
   }
 
   function personalValues(row: ClaimedDelivery, person: { id: number; name: string | null; token_nonce: string } | undefined) {
@@ -179,30 +155,28 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     };
   }
 
-  type Result =
-    | { row: ClaimedDelivery; ok: true; response: string }
-    | { row: ClaimedDelivery; ok: false; outcome: { kind: 'temporary' | 'permanent'; reply: string } };
+  type Result = { row: ClaimedDelivery; outcome: DeliveryOutcome };
 
   async function recordOutcomes(results: Result[], now: Date) {
     const sent: { id: number; response: string }[] = [];
-    const retry: { id: number; error: string; nextAttemptAt: Date }[] = [];
+    const retried: { id: number; error: string; nextAttemptAt: Date }[] = [];
     const failed: { id: number; error: string }[] = [];
     const bounced: number[] = [];
-    for (const r of results) {
-      if (r.ok) {
-        sent.push({ id: r.row.id, response: r.response });
-      } else if (r.outcome.kind === 'permanent') {
-        failed.push({ id: r.row.id, error: r.outcome.reply });
-        if (r.row.subscriber_id) bounced.push(r.row.subscriber_id);
-      } else if (r.row.attempts >= maxAttempts) {
-        failed.push({ id: r.row.id, error: `gave up after ${r.row.attempts} attempts: ${r.outcome.reply}` });
+    for (const { row, outcome } of results) {
+      if (outcome.kind === 'accepted') {
+        sent.push({ id: row.id, response: outcome.response });
+      } else if (outcome.kind === 'bounced') {
+        failed.push({ id: row.id, error: outcome.reason });
+        if (row.subscriber_id) bounced.push(row.subscriber_id);
+      } else if (outcome.kind === 'failed') {
+        failed.push({ id: row.id, error: outcome.reason });
       } else {
-        retry.push({ id: r.row.id, error: r.outcome.reply, nextAttemptAt: new Date(now.getTime() + retryDelayMs(r.row.attempts, retryBaseMs)) });
+        retried.push({ id: row.id, error: outcome.reason, nextAttemptAt: outcome.at });
       }
     }
     await db.transaction(async (trx) => {
       await markDeliveriesSent(trx, sent, now);
-      await rescheduleDeliveries(trx, retry);
+      await rescheduleDeliveries(trx, retried);
       await failDeliveries(trx, failed);
       await markSubscribersBounced(trx, bounced, now);
     });
@@ -215,8 +189,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
    */
   async function watchPermanentStreak(result: Result, halted: Set<string>) {
     const digestId = result.row.digest_id;
-    if (result.ok || result.outcome.kind !== 'permanent') {
-      if (result.ok) permanentStreak.set(digestId, 0);
+    const { outcome } = result;
+    if (outcome.kind !== 'bounced') {
+      if (outcome.kind === 'accepted') permanentStreak.set(digestId, 0);
       return;
     }
     const streak = (permanentStreak.get(digestId) ?? 0) + 1;
@@ -226,13 +201,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     permanentStreak.set(digestId, 0);
     await updateDigestSendState(db, digestId, ['sending'], {
       status: 'paused',
-      status_reason: `Paused after ${streak} permanent failures in a row; last reply: ${result.outcome.reply}`,
+      status_reason: `Paused after ${streak} permanent failures in a row; last reply: ${outcome.reason}`,
     });
     logger.error({ digest: digestId, streak }, 'digest paused after consecutive failures');
   }
 
   async function afterBatch(results: Result[], now: Date) {
-    const retried = results.filter((r) => !r.ok && r.outcome.kind === 'temporary').length;
+    // Temporary trouble: retried, or given up on after the last attempt.
+    const retried = results.filter((r) => r.outcome.kind === 'retry' || r.outcome.kind === 'failed').length;
     // Temporary trouble slows the whole sender down; a clean batch lets it speed up again.
     slowdownMs = retried ? Math.min(10_000, Math.max(250, slowdownMs * 2)) : Math.floor(slowdownMs / 4);
     if (retried) logger.warn({ retried, slowdownMs }, 'temporary SMTP failures; slowing down');
@@ -305,7 +281,39 @@ async function forEachConcurrently<T>(items: T[], limit: number, work: (item: T,
   await Promise.all(lanes);
 }
 
-const FLUSH_EVERY = 25;
-const FLUSH_MS = 250;
+/**
+ * Group commit: a lane hands in its outcome and waits until it is written. One writer at a
+ * time; whatever lanes hand in while a write runs goes in the next one, so there is a write
+ * per flush, not per message, and never more outcomes unwritten than there are lanes.
+ * A failed write is kept in `error` (the rows stay claimed until their lease lapses).
+ */
+function groupCommitRecorder<T>(write: (group: T[]) => Promise<void>) {
+  let pending: { item: T; done: () => void }[] = [];
+  let writing = false;
+  const recorder = {
+    error: null as Error | null,
+    record(item: T): Promise<void> {
+      return new Promise<void>((done) => {
+        pending.push({ item, done });
+        if (!writing) void drain();
+      });
+    },
+  };
+  async function drain() {
+    writing = true;
+    while (pending.length) {
+      const group = pending;
+      pending = [];
+      try {
+        if (!recorder.error) await write(group.map((p) => p.item));
+      } catch (err) {
+        recorder.error = err as Error;
+      }
+      for (const p of group) p.done();
+    }
+    writing = false;
+  }
+  return recorder;
+}
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());

@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import { decideFailure, MAIL_JOB_RETRY } from '../delivery/outcome';
 import type { Logger } from '../logger';
 import { claimDueMailJobs, markMailJobDropped, markMailJobSent, rescheduleMailJob, type MailJob } from './job-queries';
 import type { MailTransport, OutgoingMessage } from './transport';
@@ -6,15 +7,14 @@ import type { MailTransport, OutgoingMessage } from './transport';
 /** Builds the message for a job at send time; null when there is nothing to send any more. */
 export type MailJobHandler = (job: MailJob) => Promise<OutgoingMessage | null>;
 
-const MAX_ATTEMPTS = 8;
 const BATCH = 20;
 const PARALLEL = 4;
 const KICK_DELAY_MS = 100;
 
 /**
  * Sends queued transactional mail in the background: claim due jobs → build each message
- * → send → record. A temporary failure retries with exponential backoff; a permanent one
- * (SMTP 5xx) or the last attempt marks the job failed. Requests only queue a row, so an
+ * → send → record. The delivery outcome policy decides: a temporary failure retries with
+ * exponential backoff; a permanent one (SMTP 5xx) or the last attempt marks the job failed. Requests only queue a row, so an
  * answer never waits for SMTP and takes the same time whether or not mail is sent.
  */
 export function createMailJobRunner(deps: {
@@ -50,13 +50,13 @@ export function createMailJobRunner(deps: {
       await deps.transport.send(message);
       await markMailJobSent(deps.db, job.id);
     } catch (err) {
-      const e = err as { responseCode?: number; message?: string };
-      const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
       const attempts = job.attempts + 1;
-      const failed = permanent || attempts >= MAX_ATTEMPTS;
-      const delayMs = Math.min(60 * 60_000, 5_000 * 2 ** (attempts - 1));
-      deps.logger.warn({ job: job.id, kind: job.kind, attempts, failed, smtp: e.responseCode }, 'mail job not sent');
-      await rescheduleMailJob(deps.db, job.id, attempts, new Date(Date.now() + delayMs), String(e.message ?? err), failed);
+      const now = new Date();
+      const outcome = decideFailure(err, attempts, MAIL_JOB_RETRY, now);
+      // A transactional message has no subscriber state to change: a bounce is a failure too.
+      const failed = outcome.kind !== 'retry';
+      deps.logger.warn({ job: job.id, kind: job.kind, attempts, failed, smtp: (err as { responseCode?: number }).responseCode }, 'mail job not sent');
+      await rescheduleMailJob(deps.db, job.id, attempts, outcome.kind === 'retry' ? outcome.at : now, outcome.reason, failed);
     }
   }
 

@@ -30,3 +30,11 @@ export function startWorker(t: TestApp, env: Record<string, string> = {}): Child
 }
 
 export const exited = (child: ChildProcess) => new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve(null) : child.once('exit', resolve)));
+
+/** Kills (SIGKILL) and waits for each child a test started, emptying the list. */
+export async function killChildren(children: ChildProcess[]) {
+  for (const child of children.splice(0)) {
+    child.kill('SIGKILL');
+    await exited(child);
+  }
+}

@@ -36,3 +36,15 @@ export async function waitForDigest(t: TestApp, id: string, statuses: string[], 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** How many messages the test's SMTP server got for each of `emails`. */
+export function messagesPerRecipient(t: TestApp, emails: string[]) {
+  const counts = new Map(emails.map((e) => [e, 0]));
+  for (const message of t.smtp.messages) {
+    for (const address of [message.to].flat().flatMap((a) => a?.value ?? [])) {
+      const email = address.address?.toLowerCase() ?? '';
+      if (counts.has(email)) counts.set(email, counts.get(email)! + 1);
+    }
+  }
+  return counts;
+}
