@@ -72,6 +72,8 @@ export async function benchSend(n = 20_000) {
     cwd: root,
     env: {
       PATH: process.env.PATH,
+      // As deployed; it also keeps the server from making (and mailing) a first admin into the sink's count.
+      NODE_ENV: 'production',
       ...(process.env.SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS } : {}),
       PORT: String(port),
       DATA_DIR: dataDir,
