@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import { toDate, type Db } from '../db';
 import type { MailJobHandler } from '../mail/job-runner';
-import { renderEmail } from '../mail/render';
+import { renderEmail, organisationOf } from '../mail/render';
 import { findCategoryById, findEntryById, findProgrammeById } from './queries';
 import { receiptUrl } from './service';
 import { formatInZone } from './time';
@@ -19,7 +19,7 @@ export function duplicateAttemptEmailHandler(deps: { db: Db; config: Config }): 
     const subject = `Another entry was attempted for ${entry.organisation}: ${programme.name}`;
     const { html, text } = await renderEmail('entry-duplicate-attempt', {
       subject,
-      org: { name: deps.config.orgName, postalAddress: deps.config.postalAddress },
+      org: organisationOf(deps.config),
       entry,
       programme,
       category,

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { MailJobHandler } from '../mail/job-runner';
-import { renderEmail } from '../mail/render';
+import { renderEmail, organisationOf } from '../mail/render';
 import { COUNTRIES } from './countries';
 import { findCategoryById, findEntryById, findProgrammeById, listDocuments } from './queries';
 import { receiptUrl } from './service';
@@ -21,7 +21,7 @@ export function entryConfirmationEmailHandler(deps: { db: Db; config: Config }):
     const country = COUNTRIES.find((c) => c.code === entry.country)?.name ?? entry.country;
     const { html, text } = await renderEmail('entry-confirmation', {
       subject,
-      org: { name: deps.config.orgName, postalAddress: deps.config.postalAddress },
+      org: organisationOf(deps.config),
       entry,
       programme,
       category,

@@ -12,6 +12,7 @@ import type { Topic } from '../topics/queries';
 import { findDigestById, insertDigest, insertDigestArticles, listDigestCandidates, lockTopicForDigest } from './queries';
 import { renderDigest, withPersonalise, type DigestContent, type Recipient, type RenderedDigest } from './render';
 import { DEFAULT_DIGEST_LIMIT } from './schema';
+import { organisationOf } from '../mail/render';
 
 /**
  * The digest's rules. A digest of a topic holds the topic's articles published in the last
@@ -46,7 +47,7 @@ async function digestContent(
 ): Promise<DigestContent> {
   const programmes = await listOpenProgrammes(conn, now);
   return {
-    org: { name: config.orgName, postalAddress: config.postalAddress },
+    org: organisationOf(config),
     topic: { slug: topic.slug, name: topic.name },
     articles: articles.map((row) => {
       const a = articleView(row);

@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import { findCategoryById, findEntryById, findProgrammeById } from '../awards/queries';
 import type { MailJobHandler } from '../mail/job-runner';
-import { renderEmail } from '../mail/render';
+import { renderEmail, organisationOf } from '../mail/render';
 import { outcomeOf } from './service';
 
 const COPY = {
@@ -27,7 +27,7 @@ export function resultEmailHandler(deps: { db: Db; config: Config }): MailJobHan
     const subject = `${copy.subject}: ${programme.name}, ${entry.reference}`;
     const { html, text } = await renderEmail('results-outcome', {
       subject,
-      org: { name: deps.config.orgName, postalAddress: deps.config.postalAddress },
+      org: organisationOf(deps.config),
       outcome,
       heading: copy.heading(category.name),
       entry,

@@ -21,6 +21,9 @@ export interface Organisation {
   postalAddress: string;
 }
 
+/** The publisher as every email's footer names it (ORG_NAME, POSTAL_ADDRESS). */
+export const organisationOf = (config: { orgName: string; postalAddress: string }): Organisation => ({ name: config.orgName, postalAddress: config.postalAddress });
+
 export interface RenderedEmail {
   html: string;
   text: string;

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { MailJobHandler } from '../mail/job-runner';
-import { renderEmail } from '../mail/render';
+import { renderEmail, organisationOf } from '../mail/render';
 import { staffLinkUrl } from './links';
 import { findStaffById } from './queries';
 import { STAFF_RESET_MAIL, STAFF_WELCOME_MAIL } from './service';
@@ -35,7 +35,7 @@ export function staffAccessEmailHandler(deps: { db: Db; config: Config }, kind: 
     const subject = copy.subject(deps.config.orgName);
     const { html, text } = await renderEmail('staff-access', {
       subject,
-      org: { name: deps.config.orgName, postalAddress: deps.config.postalAddress },
+      org: organisationOf(deps.config),
       name: staff.name,
       heading: copy.heading,
       intro: copy.intro(deps.config.orgName, staff.role),

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { MailJobHandler } from '../mail/job-runner';
-import { renderEmail } from '../mail/render';
+import { renderEmail, organisationOf } from '../mail/render';
 import { listTopics } from '../topics/queries';
 import { findSubscriberById, listSubscriberTopicSlugs } from './queries';
 import { linkFor } from './service';
@@ -16,7 +16,7 @@ export function confirmationEmailHandler(deps: { db: Db; config: Config }): Mail
     const subject = `Confirm your subscription to ${deps.config.orgName}`;
     const { html, text } = await renderEmail('subscription-confirmation', {
       subject,
-      org: { name: deps.config.orgName, postalAddress: deps.config.postalAddress },
+      org: organisationOf(deps.config),
       name: subscriber.name,
       topics: names,
       confirmUrl: linkFor(deps, subscriber, 'confirm'),
@@ -35,7 +35,7 @@ export function welcomeEmailHandler(deps: { db: Db; config: Config }): MailJobHa
     const subject = `Welcome to the newsletter from ${deps.config.orgName}`;
     const { html, text } = await renderEmail('subscription-welcome', {
       subject,
-      org: { name: deps.config.orgName, postalAddress: deps.config.postalAddress },
+      org: organisationOf(deps.config),
       name: subscriber.name,
       topics: topics.filter((t) => slugs.includes(t.slug)).map((t) => t.name),
       preferencesUrl: linkFor(deps, subscriber, 'preferences'),
