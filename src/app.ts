@@ -19,6 +19,7 @@ import { deliveryAdminRoutes } from './delivery/routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { publicPostLimiter } from './http/rate-limit';
 import { requestLog } from './http/request-log';
+import { scheduleAdminRoutes } from './schedules/routes';
 import { requireStorage } from './http/storage-guard';
 import type { Logger } from './logger';
 import { homeRoutes } from './pages/routes';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/admin', deliveryAdminRoutes(deps));
   app.use('/api/admin', awardAdminRoutes(deps));
   app.use('/api/admin', judgingAdminRoutes(deps));
+  app.use('/api/admin', scheduleAdminRoutes(deps));
 
   app.use('/admin', consoleRoutes({ ...deps, limitPublicPosts }));
   app.use(homeRoutes({ db, config, csrf }));

@@ -28,6 +28,8 @@ export interface Config {
   orgName: string;
   postalAddress: string;
   feedPollMinutes: number;
+  /** A schedule's occurrence missed while no process ran is still sent when at most this late. */
+  scheduleCatchupMinutes: number;
   /** Feeds may be on loopback and private networks (an internal feed, polled on purpose). */
   feedAllowPrivate: boolean;
   publicRateLimit: number;
@@ -116,6 +118,7 @@ const envSchema = z.object({
   ORG_NAME: nonEmpty.default('The Finance Ledger'),
   POSTAL_ADDRESS: nonEmpty.default('12 Example Street, London EC2A 1AA, United Kingdom'),
   FEED_POLL_MINUTES: numberFrom(0.1).default(15),
+  SCHEDULE_CATCHUP_MINUTES: intFrom(0).default(60),
   FEED_ALLOW_PRIVATE: booleanFrom.default(false),
   PUBLIC_RATE_LIMIT: intFrom(0).default(30),
   TRUST_PROXY: trustProxyFrom.default(false),
@@ -172,6 +175,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     orgName: e.ORG_NAME,
     postalAddress: e.POSTAL_ADDRESS,
     feedPollMinutes: e.FEED_POLL_MINUTES,
+    scheduleCatchupMinutes: e.SCHEDULE_CATCHUP_MINUTES,
     feedAllowPrivate: e.FEED_ALLOW_PRIVATE,
     publicRateLimit: e.PUBLIC_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,

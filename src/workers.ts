@@ -14,6 +14,7 @@ import { confirmationEmailHandler, welcomeEmailHandler } from './subscribers/con
 import { staffAccessEmailHandler } from './staff/access-email';
 import { createStaffHousekeeping } from './staff/housekeeping';
 import { createResultsReleaser } from './judging/releaser';
+import { createScheduleRunner } from './schedules/runner';
 import { resultEmailHandler } from './judging/result-email';
 import { RESULT_MAIL } from './judging/service';
 import { STAFF_RESET_MAIL, STAFF_WELCOME_MAIL } from './staff/service';
@@ -21,7 +22,7 @@ import { STAFF_RESET_MAIL, STAFF_WELCOME_MAIL } from './staff/service';
 /**
  * The background work every server process (and `npm run worker`) runs: the
  * transactional mail sender (each feature registers the messages it queues), the digest
- * sender, the feed poller and the results releaser.
+ * sender, the feed poller, the results releaser and the digest schedules.
  */
 export function createWorkers(deps: {
   config: Config;
@@ -56,6 +57,8 @@ export function createWorkers(deps: {
   });
   const results = createResultsReleaser({ db: deps.db, logger: deps.logger, intervalMs: deps.pollMs ? Math.max(deps.pollMs, 500) : undefined, released: () => mailJobs.kick() });
 
+  const schedules = createScheduleRunner({ ...deps, intervalMs: deps.pollMs ? Math.max(deps.pollMs, 500) : undefined, deliveryQueued: () => delivery.kick() });
+
   const housekeeping = createStaffHousekeeping({ db: deps.db, logger: deps.logger });
 
   return {
@@ -63,16 +66,19 @@ export function createWorkers(deps: {
     delivery,
     feeds,
     results,
+    schedules,
     housekeeping,
     start() {
       mailJobs.start();
       delivery.start();
       feeds.start();
       results.start();
+      schedules.start();
       housekeeping.start();
     },
     async stop() {
       await housekeeping.stop();
+      await schedules.stop();
       await results.stop();
       await feeds.stop();
       await delivery.stop();
