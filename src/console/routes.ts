@@ -15,6 +15,7 @@ import { staffAdminRoutes } from '../staff/admin-routes';
 import { staffAuthRoutes } from '../staff/routes';
 import { subscriberConsoleRoutes } from '../subscribers/console-routes';
 import { digestConsoleRoutes } from '../digests/console-routes';
+import { scheduleConsoleRoutes } from '../schedules/console-routes';
 import { dashboardRoutes } from './dashboard';
 import { homeFor } from './screens';
 
@@ -66,6 +67,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.use(subscriberConsoleRoutes(screenDeps));
   router.use(articleConsoleRoutes(screenDeps));
   router.use(digestConsoleRoutes(screenDeps));
+  router.use(scheduleConsoleRoutes(screenDeps));
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));
   router.use(auditConsoleRoutes(screenDeps));

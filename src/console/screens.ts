@@ -24,6 +24,7 @@ export const SCREENS: Screen[] = [
   { path: '/admin/articles', label: 'Articles', roles: EDITORS },
   { path: '/admin/feeds', label: 'Feeds', roles: EDITORS },
   { path: '/admin/digests', label: 'Digests', roles: EDITORS },
+  { path: '/admin/schedules', label: 'Schedules', roles: EDITORS },
   { path: '/admin/judging', label: 'Judging', roles: JUDGES },
   { path: '/admin/staff', label: 'Staff', roles: ADMINS },
   { path: '/admin/audit', label: 'Audit log', roles: ADMINS },
