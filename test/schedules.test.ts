@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { ConfigError, loadConfig } from '../src/config';
 import { createDb, type Db } from '../src/db';
 import { createLogger } from '../src/logger';
 import { runDueSchedules, type RunnerDeps } from '../src/schedules/runner';
@@ -17,6 +18,16 @@ const HOUR = 60 * MINUTE;
 
 /** The hour and minute on London's clock at `instant`, "07:00". */
 const londonClock = (instant: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(instant));
+
+describe('SCHEDULE_CATCHUP_MINUTES', () => {
+  it('defaults to 60, takes a whole number of minutes, and stops the start on anything else', () => {
+    const base = { DATA_DIR: '/tmp/masthead-config-test', ADMIN_TOKEN: 'a'.repeat(20), SECRET: 'b'.repeat(20) };
+    assert.equal(loadConfig(base).scheduleCatchupMinutes, 60);
+    assert.equal(loadConfig({ ...base, SCHEDULE_CATCHUP_MINUTES: '0' }).scheduleCatchupMinutes, 0);
+    assert.throws(() => loadConfig({ ...base, SCHEDULE_CATCHUP_MINUTES: 'an hour' }), (err: Error) => err instanceof ConfigError && /SCHEDULE_CATCHUP_MINUTES must be a whole number/.test(err.message));
+    assert.throws(() => loadConfig({ ...base, SCHEDULE_CATCHUP_MINUTES: '-5' }), ConfigError);
+  });
+});
 
 describeEachEngine('digest schedules', (engine) => {
   let t: TestApp;
