@@ -44,8 +44,14 @@ export interface RunResult {
 export async function runDueSchedules(deps: RunnerDeps, now = new Date()): Promise<RunResult[]> {
   const results: RunResult[] = [];
   for (const schedule of await listDueSchedules(deps.db, now, BATCH)) {
-    const result = await runSchedule(deps, schedule, now);
-    if (result) results.push(result);
+    // One schedule's fault (a database error mid-way) must not hold up the others; its
+    // occurrence stays due, or its run stays `running` until taken over, and is tried again.
+    try {
+      const result = await runSchedule(deps, schedule, now);
+      if (result) results.push(result);
+    } catch (err) {
+      deps.logger.error({ err: (err as Error).message, schedule: schedule.id }, 'schedule pass failed');
+    }
   }
   return results;
 }
