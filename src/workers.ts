@@ -1,6 +1,7 @@
 import { duplicateAttemptEmailHandler } from './awards/duplicate-attempt-email';
 import { entryConfirmationEmailHandler } from './awards/entry-confirmation-email';
 import { ENTRY_CONFIRMATION_MAIL, ENTRY_DUPLICATE_ATTEMPT_MAIL } from './awards/service';
+import { createBounceMailbox } from './bounces/mailbox';
 import { feedAddressPolicy } from './articles/feed-address';
 import { createFeedPoller } from './articles/feed-poller';
 import type { Config } from './config';
@@ -21,7 +22,7 @@ import { STAFF_RESET_MAIL, STAFF_WELCOME_MAIL } from './staff/service';
 /**
  * The background work every server process (and `npm run worker`) runs: the
  * transactional mail sender (each feature registers the messages it queues), the digest
- * sender, the feed poller and the results releaser.
+ * sender, the feed poller, the results releaser and, when configured, the bounce mailbox.
  */
 export function createWorkers(deps: {
   config: Config;
@@ -57,6 +58,8 @@ export function createWorkers(deps: {
   const results = createResultsReleaser({ db: deps.db, logger: deps.logger, intervalMs: deps.pollMs ? Math.max(deps.pollMs, 500) : undefined, released: () => mailJobs.kick() });
 
   const housekeeping = createStaffHousekeeping({ db: deps.db, logger: deps.logger });
+  const { imapUrl, imapPollMinutes } = deps.config.bounces;
+  const bounceMailbox = imapUrl ? createBounceMailbox({ ...deps, imapUrl, intervalMs: imapPollMinutes * 60_000 }) : null;
 
   return {
     mailJobs,
@@ -64,14 +67,17 @@ export function createWorkers(deps: {
     feeds,
     results,
     housekeeping,
+    bounceMailbox,
     start() {
       mailJobs.start();
       delivery.start();
       feeds.start();
       results.start();
       housekeeping.start();
+      bounceMailbox?.start();
     },
     async stop() {
+      await bounceMailbox?.stop();
       await housekeeping.stop();
       await results.stop();
       await feeds.stop();
