@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { complaintWarning } from '../src/bounces/rules';
+import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startTestApp, type TestApp } from './helpers/app';
 import { genericSignature, isSuppressed, makeSigningCertificate, sendDigestTo, signedSnsMessage, subscriberOf } from './helpers/bounces';
@@ -24,6 +25,21 @@ describe('bounce rules', () => {
     assert.equal(complaintWarning(1, 334), null, '0.299% is under the limit');
     assert.equal(complaintWarning(3, 1000), null, 'exactly 0.3% is not above it');
     assert.match(complaintWarning(1, 333) ?? '', /0\.30% of messages sent \(1 of 333\)/);
+  });
+});
+
+describe('bounce configuration', () => {
+  const base = { NODE_ENV: 'test', ADMIN_TOKEN: 'a'.repeat(20), SECRET: 'b'.repeat(20), DATA_DIR: '/tmp/masthead-config-unused' };
+  it('reads the credentials, and stops at a half-set or malformed one', () => {
+    const config = loadConfig({ ...base, POSTMARK_WEBHOOK_AUTH: POSTMARK_AUTH, SES_SNS_TOPIC_ARNS: `${TOPIC_ARN}, arn:aws:sns:us-east-1:123456789012:other`, BOUNCE_IMAP_URL: 'imaps://u:p@imap.example:993/INBOX' });
+    assert.deepEqual(config.bounces.postmark, { user: 'postmark', password: 'postmark-password-0123456789' });
+    assert.deepEqual(config.bounces.sesTopicArns, [TOPIC_ARN, 'arn:aws:sns:us-east-1:123456789012:other']);
+    assert.equal(config.bounces.webhookSecret, null);
+    assert.equal(config.bounces.imapPollMinutes, 5);
+    assert.throws(() => loadConfig({ ...base, POSTMARK_WEBHOOK_USER: 'postmark' }), /POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD/);
+    assert.throws(() => loadConfig({ ...base, SES_SNS_TOPIC_ARNS: 'my-topic' }), /SES_SNS_TOPIC_ARNS/);
+    assert.throws(() => loadConfig({ ...base, BOUNCE_IMAP_URL: 'pop3://u:p@host/' }), /BOUNCE_IMAP_URL/);
+    assert.throws(() => loadConfig({ ...base, WEBHOOK_SECRET: 'short' }), /WEBHOOK_SECRET/);
   });
 });
 

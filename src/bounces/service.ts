@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import { toDate, type Db } from '../db';
 import { findDeliveryByMessageId } from '../delivery/message-lookup';
-import { lockSubscriber, markSubscriberBounced, markSubscriberComplained } from '../subscribers/suppress';
+import { lockSubscriber, markSubscriberReported } from '../subscribers/suppress';
 import { countDigestEvents, countSoftBouncesBetween, countUnsubscribedSince, insertDeliveryEvent } from './queries';
 import { complaintWarning, consequenceOf, SOFT_BOUNCE_WINDOW_MS, type BounceReport, type Provider } from './rules';
 
@@ -46,8 +46,7 @@ export async function recordReports(deps: BounceDeps, provider: Provider, report
           ? await countSoftBouncesBetween(trx, match.subscriberId, new Date(report.occurredAt.getTime() - SOFT_BOUNCE_WINDOW_MS), report.occurredAt)
           : 0;
       const consequence = consequenceOf(report.kind, soft);
-      if (consequence === 'bounced') await markSubscriberBounced(trx, match.subscriberId, now);
-      if (consequence === 'unsubscribed') await markSubscriberComplained(trx, match.subscriberId, now);
+      if (consequence) await markSubscriberReported(trx, match.subscriberId, consequence, now);
       return true;
     });
     if (!fresh) result.duplicates++;
