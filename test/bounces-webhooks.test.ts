@@ -283,6 +283,9 @@ describeEachEngine('bounce and complaint webhooks', (engine) => {
   it('answers 404 for an unknown provider, and for one whose secret is not configured', async () => {
     await request(t.app).post('/webhooks/bounces/sendgrid').send({}).expect(404);
     await request(t.app).post('/webhooks/bounces/__proto__').send({}).expect(404);
+    const huge = await request(t.app).post('/webhooks/bounces/generic').set('Content-Type', 'text/plain').send('x'.repeat(600 * 1024));
+    assert.equal(huge.status, 413);
+    assert.equal(huge.body.error.code, 'payload_too_large');
     const bare = await startTestApp(engine);
     try {
       for (const provider of ['ses', 'postmark', 'generic']) await request(bare.app).post(`/webhooks/bounces/${provider}`).send({}).expect(404);
