@@ -5,6 +5,8 @@ import { articleAdminRoutes } from './articles/routes';
 import { awardAdminRoutes } from './awards/admin-routes';
 import { awardRoutes } from './awards/routes';
 import { auditAdminRoutes } from './audit/routes';
+import { bounceWebhookRoutes } from './bounces/routes';
+import type { SnsFetch } from './bounces/providers/ses';
 import { consoleRoutes } from './console/routes';
 import type { Config } from './config';
 import type { Db } from './db';
@@ -35,6 +37,8 @@ export interface AppDeps {
   mailQueued: () => void;
   /** Wakes the digest sender after a send started, resumed or was retried. */
   deliveryQueued: () => void;
+  /** How the SES bounce webhook fetches SNS certificates; tests pass their own (default: https). */
+  snsFetch?: SnsFetch;
 }
 
 /** Builds the Express app from its dependencies; it opens no port (server.ts and tests do). */
@@ -83,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/admin', judgingAdminRoutes(deps));
   app.use('/api/admin', scheduleAdminRoutes(deps));
 
+  app.use(bounceWebhookRoutes(deps));
   app.use('/admin', consoleRoutes({ ...deps, limitPublicPosts }));
   app.use(homeRoutes({ db, config, csrf }));
   app.use(subscriberRoutes({ ...deps, csrf, limitPublicPosts }));

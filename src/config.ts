@@ -36,6 +36,15 @@ export interface Config {
   /** Express's `trust proxy`: which hops' X-Forwarded-For to believe (false: none, the default). */
   trustProxy: boolean | number | string[];
   logLevel: string;
+  /** Bounce and complaint reports: each webhook is on only when its secret is set. */
+  bounces: {
+    webhookSecret: string | null;
+    postmark: { user: string; password: string } | null;
+    /** SNS topics whose notifications the `ses` webhook accepts; none: the webhook is off. */
+    sesTopicArns: string[];
+    imapUrl: string | null;
+    imapPollMinutes: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -123,6 +132,16 @@ const envSchema = z.object({
   PUBLIC_RATE_LIMIT: intFrom(0).default(30),
   TRUST_PROXY: trustProxyFrom.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEBHOOK_SECRET: secretValue.optional(),
+  POSTMARK_WEBHOOK_USER: nonEmpty.optional(),
+  POSTMARK_WEBHOOK_PASSWORD: secretValue.optional(),
+  POSTMARK_WEBHOOK_AUTH: z.string().regex(/^[^:]+:.{16,}$/, 'must be user:password, the password at least 16 characters').optional(),
+  SES_SNS_TOPIC_ARNS: z
+    .string()
+    .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be SNS topic ARNs, comma-separated'))).optional(),
+  BOUNCE_IMAP_URL: urlWith(['imap:', 'imaps:']).optional(),
+  BOUNCE_IMAP_POLL_MINUTES: numberFrom(0.1).default(5),
 });
 
 /** Parses the environment. Empty strings count as unset, as in most .env files. */
@@ -180,7 +199,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     publicRateLimit: e.PUBLIC_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    bounces: Object.freeze({
+      webhookSecret: e.WEBHOOK_SECRET ?? null,
+      postmark: postmarkCredentials(e),
+      sesTopicArns: e.SES_SNS_TOPIC_ARNS ?? [],
+      imapUrl: e.BOUNCE_IMAP_URL ?? null,
+      imapPollMinutes: e.BOUNCE_IMAP_POLL_MINUTES,
+    }),
   });
+}
+
+/** Postmark's basic-auth pair, from the two variables or the one `user:password`. */
+function postmarkCredentials(e: { POSTMARK_WEBHOOK_USER?: string; POSTMARK_WEBHOOK_PASSWORD?: string; POSTMARK_WEBHOOK_AUTH?: string }) {
+  if (e.POSTMARK_WEBHOOK_AUTH) {
+    const at = e.POSTMARK_WEBHOOK_AUTH.indexOf(':');
+    return { user: e.POSTMARK_WEBHOOK_AUTH.slice(0, at), password: e.POSTMARK_WEBHOOK_AUTH.slice(at + 1) };
+  }
+  if (Boolean(e.POSTMARK_WEBHOOK_USER) !== Boolean(e.POSTMARK_WEBHOOK_PASSWORD)) {
+    throw new ConfigError('Configuration error: POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD are set together or not at all');
+  }
+  return e.POSTMARK_WEBHOOK_USER ? { user: e.POSTMARK_WEBHOOK_USER, password: e.POSTMARK_WEBHOOK_PASSWORD! } : null;
 }
 
 /** Outside production a missing secret is generated once and kept (mode 0600) in DATA_DIR. */

@@ -1,6 +1,7 @@
 import { duplicateAttemptEmailHandler } from './awards/duplicate-attempt-email';
 import { entryConfirmationEmailHandler } from './awards/entry-confirmation-email';
 import { ENTRY_CONFIRMATION_MAIL, ENTRY_DUPLICATE_ATTEMPT_MAIL } from './awards/service';
+import { createBounceMailbox } from './bounces/mailbox';
 import { feedAddressPolicy } from './articles/feed-address';
 import { createFeedPoller } from './articles/feed-poller';
 import type { Config } from './config';
@@ -22,7 +23,8 @@ import { STAFF_RESET_MAIL, STAFF_WELCOME_MAIL } from './staff/service';
 /**
  * The background work every server process (and `npm run worker`) runs: the
  * transactional mail sender (each feature registers the messages it queues), the digest
- * sender, the feed poller, the results releaser and the digest schedules.
+ * sender, the feed poller, the results releaser, the digest schedules and, when configured,
+ * the bounce mailbox.
  */
 export function createWorkers(deps: {
   config: Config;
@@ -60,6 +62,8 @@ export function createWorkers(deps: {
   const schedules = createScheduleRunner({ ...deps, intervalMs: deps.pollMs ? Math.max(deps.pollMs, 500) : undefined, deliveryQueued: () => delivery.kick() });
 
   const housekeeping = createStaffHousekeeping({ db: deps.db, logger: deps.logger });
+  const { imapUrl, imapPollMinutes } = deps.config.bounces;
+  const bounceMailbox = imapUrl ? createBounceMailbox({ ...deps, imapUrl, intervalMs: imapPollMinutes * 60_000 }) : null;
 
   return {
     mailJobs,
@@ -68,6 +72,7 @@ export function createWorkers(deps: {
     results,
     schedules,
     housekeeping,
+    bounceMailbox,
     start() {
       mailJobs.start();
       delivery.start();
@@ -75,8 +80,10 @@ export function createWorkers(deps: {
       results.start();
       schedules.start();
       housekeeping.start();
+      bounceMailbox?.start();
     },
     async stop() {
+      await bounceMailbox?.stop();
       await housekeeping.stop();
       await schedules.stop();
       await results.stop();

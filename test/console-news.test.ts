@@ -407,7 +407,7 @@ describeEachEngine('console news: the Digests screen', (engine) => {
     assert.match(list.text, new RegExp(`<a href="/admin/digests/${id}">Fintech this week</a></td>\\s*<td>Fintech</td>\\s*<td>sent</td>\\s*<td class="number">3</td>\\s*<td class="number">3</td>`));
 
     const json = await editor.get(`/admin/digests/${id}/progress`).set('Accept', 'application/json').expect(200);
-    assert.deepEqual(json.body.counts, { queued: 0, sending: 0, sent: 3, failed: 0 });
+    assert.deepEqual(json.body.counts, { queued: 0, sending: 0, sent: 3, failed: 0, bounced: 0, complaints: 0, unsubscribed: 0 });
     await t.agent().get(`/admin/digests/${id}/progress`).set('Accept', 'application/json').expect(401);
 
     // Nothing new left: the confirmation says so, and a send goes back to compose with the reason.

@@ -33,7 +33,7 @@ describeEachEngine('sending a digest', (engine) => {
     assert.equal(trigger.body.recipients, 3);
     assert.equal(trigger.body.status, 'sending');
     const done = await waitForDigest(t, trigger.body.id, ['sent']);
-    assert.deepEqual(done.counts, { queued: 0, sending: 0, sent: 3, failed: 0 });
+    assert.deepEqual(done.counts, { queued: 0, sending: 0, sent: 3, failed: 0, bounced: 0, complaints: 0, unsubscribed: 0 });
     assert.ok(done.startedAt && done.finishedAt);
 
     for (const email of readers) assert.equal(t.smtp.to(email).length, 1, `${email} gets exactly one`);
@@ -129,7 +129,7 @@ describeEachEngine('sending a digest', (engine) => {
     t.smtp.rejectWith((rcpt) => (bad.includes(rcpt) ? { code: 550, message: 'No such user here' } : null));
     const first = await t.admin('post', '/api/admin/digests').send({ topic: 'finance' }).expect(202);
     const done = await waitForDigest(t, first.body.id, ['sent']);
-    assert.deepEqual(done.counts, { queued: 0, sending: 0, sent: 20, failed: 2 });
+    assert.deepEqual(done.counts, { queued: 0, sending: 0, sent: 20, failed: 2, bounced: 0, complaints: 0, unsubscribed: 0 });
     assert.ok(done.lastErrors.some((e: { error: string }) => /550/.test(e.error) || /No such user/.test(e.error)));
     for (const email of bad) assert.equal((await t.db('subscribers').where({ email }).first()).status, 'bounced');
     for (const email of good) assert.equal(t.smtp.to(email).length, 1);
@@ -144,7 +144,7 @@ describeEachEngine('sending a digest', (engine) => {
     const retried = await t.admin('post', `/api/admin/digests/${first.body.id}/retry-failed`).expect(200);
     assert.equal(retried.body.requeued, 2);
     const after = await waitForDigest(t, first.body.id, ['sent']);
-    assert.deepEqual(after.counts, { queued: 0, sending: 0, sent: 22, failed: 0 });
+    assert.deepEqual(after.counts, { queued: 0, sending: 0, sent: 22, failed: 0, bounced: 0, complaints: 0, unsubscribed: 0 });
     assert.equal(t.smtp.messages.length - sentBefore, 2, 'only the failed recipients were sent again');
     for (const email of bad) assert.equal(t.smtp.to(email).length, 1);
   });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { digestFeedback } from '../bounces/service';
 import type { Config } from '../config';
 import { isUniqueViolation, toDate, type Db } from '../db';
 import { composeDigest } from '../digests/service';
@@ -115,13 +116,15 @@ export async function digestProgress(db: Db, digestId: string) {
   const state = await findDigestSendState(db, digestId);
   if (!state) throw notFound('There is no digest with this id.');
   const [counts, errors] = await Promise.all([countDeliveries(db, digestId), listRecentDeliveryErrors(db, digestId)]);
+  const feedback = await digestFeedback(db, digestId, counts.sent, state.started_at);
   return {
     id: state.id,
     status: state.status,
     subject: state.subject,
     test: Boolean(state.is_test),
     recipients: Number(state.recipients),
-    counts,
+    counts: { ...counts, ...feedback.counts },
+    warning: feedback.warning,
     startedAt: iso(state.started_at),
     finishedAt: iso(state.finished_at),
     reason: state.status_reason ?? null,

@@ -3,9 +3,9 @@ import { AppError, isStorageFault, storageUnavailable } from '../errors';
 import type { Logger } from '../logger';
 import { loggablePath } from './request-log';
 
-// The API always answers JSON; a page answers JSON too when the client asks for nothing else (the console's scripts).
+// The API and the webhooks always answer JSON; a page answers JSON too when the client asks for nothing else (the console's scripts).
 const wantsJson = (req: Request) =>
-  /^\/api(\/|$)/i.test(req.path) || (req.get('accept') !== undefined && req.accepts(['text/html', 'application/json']) === 'application/json');
+  /^\/(api|webhooks)(\/|$)/i.test(req.path) || (req.get('accept') !== undefined && req.accepts(['text/html', 'application/json']) === 'application/json');
 
 /** Errors thrown by body parsers and other middleware, turned into our kinds. */
 function asAppError(err: unknown): AppError | null {

@@ -165,3 +165,9 @@ export async function countSubscribersByStatus(db: Conn): Promise<Map<string, nu
   const rows: { status: string; n: number | string }[] = await db('subscribers').groupBy('status').select('status', db.raw('count(*) as n'));
   return new Map(rows.map((r) => [r.status, Number(r.n)]));
 }
+
+/** The row, locked until the transaction ends on PostgreSQL (SQLite has one writer at a time anyway). */
+export function findSubscriberByIdForUpdate(db: Conn, id: number, lock: boolean): Promise<SubscriberRow | undefined> {
+  const query = db('subscribers').where({ id });
+  return (lock ? query.forUpdate() : query).first();
+}

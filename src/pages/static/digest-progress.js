@@ -18,7 +18,9 @@
     set('done', done);
     set('recipients', p.recipients);
     set('percent', p.recipients ? Math.floor((done / p.recipients) * 100) : 0);
-    for (const name of ['sent', 'failed', 'sending', 'queued']) set(name, p.counts[name]);
+    for (const name of ['sent', 'failed', 'sending', 'queued', 'bounced', 'complaints', 'unsubscribed']) set(name, p.counts[name]);
+    set('warning', p.warning ?? '');
+    for (const el of document.querySelectorAll('[data-field="warning"]')) el.hidden = !p.warning;
     set('started', minute(p.startedAt));
     set('finished', minute(p.finishedAt));
     const bar = root.querySelector('progress');
