@@ -1,21 +1,23 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
 import * as qp from 'nodemailer/lib/qp';
+import type { CompiledParts, SlotValues } from '../digests/render';
 
 /**
- * The whole MIME message of a digest, built once. Encoding a 40 KB HTML part per recipient
- * is what makes a Node sender CPU-bound, so everything that is the same for every
- * recipient is encoded here, and per recipient only a few headers and the personal values
- * are spliced in (escaped and encoded themselves).
+ * The whole MIME message of a digest, built once from the digest's compiled parts
+ * (digests/render). Encoding a 40 KB HTML part per recipient is what makes a Node sender
+ * CPU-bound, so everything that is the same for every recipient is encoded here, and per
+ * recipient only a few headers and the personal values are spliced in. This file does only
+ * headers and transfer encoding: the parts arrive ASCII and escaped, the values too.
  *
- * The HTML part is kept 7-bit: non-ASCII as numeric entities, lines under 998 octets. The
- * text part is quoted-printable, encoded piecewise around the placeholders.
+ * The HTML part is 7-bit (lines under 998 octets). The text part is quoted-printable,
+ * encoded piecewise around the slots.
  */
 
 export interface PersonalValues {
   to: string;
-  /** Values for the placeholder slots of the compiled digest (greeting, links…), raw. */
-  slots: Record<string, string>;
+  /** The recipient's values for the compiled parts' slots (digests/render slotValues). */
+  slots: SlotValues;
   unsubscribeUrl: string;
   /** Stable per digest and recipient, so a re-send after a crash is the same message. */
   messageId: string;
@@ -25,10 +27,9 @@ export interface DigestMessageSource {
   from: string;
   subject: string;
   listId: string; // e.g. `"The Finance Ledger: Finance" <finance.newsletter.example.com>`
-  html: string;
-  text: string;
-  /** Matches each placeholder in html and text; capture group 1 is the slot name. */
-  placeholder: RegExp;
+  parts: CompiledParts;
+  /** The multipart boundary; random when absent (fixed only for golden-file tests). */
+  boundary?: string;
 }
 
 export interface MessageTemplate {
@@ -36,18 +37,12 @@ export interface MessageTemplate {
    * The whole message as bytes (7-bit ASCII), ready for the socket. Written into `scratch`
    * when it is large enough (the result is then a view of it, valid until the next build
    * into the same scratch), so a sender that reuses one scratch per lane allocates nothing
-   * per message but the few personal bytes.
+   * per message but the few personal bytes. `date` is the Date header's (now by default).
    */
-  build(values: PersonalValues, scratch?: Buffer): Buffer;
+  build(values: PersonalValues, scratch?: Buffer, date?: Date): Buffer;
 }
 
 const CRLF = '\r\n';
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-/** Non-ASCII characters as numeric entities: the part stays 7-bit and means the same. */
-const asciiHtml = (value: string) => value.replace(/[^\x00-\x7f]/gu, (c) => `&#${c.codePointAt(0)};`);
 
 /** Breaks lines longer than SMTP allows, between tags or at spaces, where HTML does not care. */
 function shortLines(html: string, max = 900): string {
@@ -70,12 +65,6 @@ function shortLines(html: string, max = 900): string {
     .join(CRLF);
 }
 
-/** Splits a compiled part at its placeholders: [static, slot, static, slot, …, static]. */
-function splitAtPlaceholders(content: string, placeholder: RegExp): string[] {
-  const global = new RegExp(placeholder.source, placeholder.flags.includes('g') ? placeholder.flags : placeholder.flags + 'g');
-  return content.split(global);
-}
-
 /** One less than quoted-printable's 76, leaving room for the soft break's "=". */
 const QP_LINE = 75;
 const SOFT_BREAK = `=${CRLF}`;
@@ -84,24 +73,23 @@ const header = (name: string, value: string) => `${name}: ${value}${CRLF}`;
 /** RFC 2047 words only where the value needs them; plain ASCII stays readable. */
 const encoded = (value: string) => (/[^\x20-\x7e]/.test(value) ? mimeFuncs.encodeWords(value, 'Q', 52) : value);
 const noBreaks = (value: string) => value.replace(/[\r\n]+/g, ' ');
+const bytes = (value: string) => Buffer.from(value, 'latin1');
 
 export function compileDigestMessage(source: DigestMessageSource): MessageTemplate {
-  const boundary = `----=_masthead_${randomBytes(12).toString('hex')}`;
+  const boundary = source.boundary ?? `----=_masthead_${randomBytes(12).toString('hex')}`;
+  const { html, text } = source.parts;
 
-  const htmlPieces = splitAtPlaceholders(source.html, source.placeholder).map((piece, i) =>
-    i % 2 === 1 ? piece : shortLines(asciiHtml(piece)),
-  );
+  const htmlStatics = html.statics.map((piece) => bytes(shortLines(piece)));
   // Quoted-printable lines stay within 76 characters (RFC 2045) where a personal value is
   // spliced in mid-line too: each fixed piece is wrapped at 75 and meets a slot through a
   // soft break ("=" at the end of a line, which decodes to nothing), and each value is
   // wrapped the same way when it is encoded.
-  const textParts = splitAtPlaceholders(source.text.replace(/\r?\n/g, CRLF), source.placeholder);
-  const textPieces = textParts.map((piece, i) => {
-    if (i % 2 === 1) return piece;
-    let encodedPiece = qp.wrap(qp.encode(piece), QP_LINE);
+  const last = text.statics.length - 1;
+  const textStatics = text.statics.map((piece, i) => {
+    let encodedPiece = qp.wrap(qp.encode(piece.replace(/\r?\n/g, CRLF)), QP_LINE);
     if (i > 0 && !encodedPiece.startsWith(CRLF)) encodedPiece = SOFT_BREAK + encodedPiece;
-    if (i < textParts.length - 1 && !encodedPiece.endsWith(CRLF)) encodedPiece += SOFT_BREAK;
-    return encodedPiece;
+    if (i < last && !encodedPiece.endsWith(CRLF)) encodedPiece += SOFT_BREAK;
+    return bytes(encodedPiece);
   });
 
   // Everything before the per-recipient headers, and everything after them, is fixed.
@@ -116,34 +104,30 @@ export function compileDigestMessage(source: DigestMessageSource): MessageTempla
   const htmlHead = `${CRLF}--${boundary}${CRLF}Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: 7bit${CRLF}${CRLF}`;
   const tail = `${CRLF}--${boundary}--${CRLF}`;
 
-  // The fixed parts become bytes once; per recipient only the few personal bytes are made,
-  // and one Buffer.concat copies the message together (no per-character work, no re-encoding).
-  const bytes = (value: string) => Buffer.from(value, 'latin1');
-  const textBytes = textPieces.map((piece, i) => (i % 2 === 1 ? piece : bytes(piece)));
-  const htmlBytes = htmlPieces.map((piece, i) => (i % 2 === 1 ? piece : bytes(piece)));
+  // The fixed parts are bytes once; per recipient only the few personal bytes are made, and
+  // one copy puts the message together (no per-character work, no re-encoding).
   const fixedBytes = bytes(fixedHeaders + textHead);
   const htmlHeadBytes = bytes(htmlHead);
   const tailBytes = bytes(tail);
   const encodeTextValue = (value: string) => qp.wrap(qp.encode(noBreaks(value)), QP_LINE);
-  const encodeHtmlValue = (value: string) => asciiHtml(escapeHtml(noBreaks(value)));
 
-  function fill(out: Buffer[], pieces: (string | Buffer)[], encode: (value: string) => string, slots: Record<string, string>) {
-    out.push(pieces[0] as Buffer);
-    for (let i = 1; i < pieces.length; i += 2) out.push(bytes(encode(slots[pieces[i] as string] ?? '')), pieces[i + 1] as Buffer);
+  function fill(out: Buffer[], statics: Buffer[], slots: readonly string[], values: Record<string, string>, encode: (value: string) => string) {
+    out.push(statics[0]);
+    for (let i = 0; i < slots.length; i++) out.push(bytes(encode(values[slots[i]] ?? '')), statics[i + 1]);
   }
 
   return {
-    build(values, scratch) {
+    build(values, scratch, date = new Date()) {
       const personal =
         header('To', noBreaks(values.to)) +
-        header('Date', new Date().toUTCString().replace('GMT', '+0000')) +
+        header('Date', date.toUTCString().replace('GMT', '+0000')) +
         header('Message-ID', `<${noBreaks(values.messageId)}>`) +
         header('List-Unsubscribe', `<${noBreaks(values.unsubscribeUrl)}>`);
       // An internationalised address is the one part that may not be ASCII.
       const out: Buffer[] = [/[^\x00-\x7f]/.test(personal) ? Buffer.from(personal, 'utf8') : bytes(personal), fixedBytes];
-      fill(out, textBytes, encodeTextValue, values.slots);
+      fill(out, textStatics, text.slots, values.slots.text, encodeTextValue);
       out.push(htmlHeadBytes);
-      fill(out, htmlBytes, encodeHtmlValue, values.slots);
+      fill(out, htmlStatics, html.slots, values.slots.html, noBreaks);
       out.push(tailBytes);
       let length = 0;
       for (const chunk of out) length += chunk.length;

@@ -1,7 +1,12 @@
 import type { Knex } from 'knex';
 import { isPostgres, type Db } from '../db';
 
-/** The delivery pipeline's SQL: snapshot, claim, record, count. One named function per statement. */
+/**
+ * The delivery store: the only code that touches `deliveries` and a digest's send state
+ * (status, recipients, start and end). Snapshot, claim, record, count; one named function
+ * per statement. The digest's content is the digests feature's, subscribers' state the
+ * subscribers feature's.
+ */
 
 type Conn = Db | Knex.Transaction;
 
@@ -128,11 +133,6 @@ export async function releaseDeliveries(db: Conn, ids: number[]) {
   await db('deliveries').whereIn('id', ids).where('status', 'sending').update({ status: 'queued', lease_until: null, attempts: db.raw('attempts - 1') });
 }
 
-export async function markSubscribersBounced(db: Conn, subscriberIds: number[], now: Date) {
-  if (!subscriberIds.length) return;
-  await db('subscribers').whereIn('id', subscriberIds).whereNot('status', 'bounced').update({ status: 'bounced', bounced_at: now, updated_at: now });
-}
-
 const noDeliveries = (): DeliveryCounts => ({ queued: 0, sending: 0, sent: 0, failed: 0 });
 
 export async function countDeliveries(db: Conn, digestId: string): Promise<DeliveryCounts> {
@@ -197,16 +197,14 @@ export async function requeueFailedDeliveries(db: Conn, digestId: string, now: D
   return db('deliveries').where({ digest_id: digestId, status: 'failed' }).update({ status: 'queued', next_attempt_at: now, last_error: null, lease_until: null });
 }
 
-export async function restoreBouncedForRetry(db: Conn, digestId: string, now: Date) {
-  // retry-failed is an admin's judgement that the failures were not the addresses' fault.
-  await db('subscribers')
-    .where('status', 'bounced')
-    .whereIn('id', db('deliveries').select('subscriber_id').where({ digest_id: digestId, status: 'failed' }).whereNotNull('subscriber_id'))
-    .update({ status: 'confirmed', bounced_at: null, updated_at: now });
+/** The subscribers among a digest's failed rows, as a subquery (for the subscribers feature's own writes). */
+export function failedSubscriberIds(db: Conn, digestId: string) {
+  return db('deliveries').select('subscriber_id').where({ digest_id: digestId, status: 'failed' }).whereNotNull('subscriber_id');
 }
 
-export function findIdempotentRequest(db: Conn, key: string): Promise<{ idempotency_key: string; request_hash: string; digest_id: string | null } | undefined> {
-  return db('digest_requests').where({ idempotency_key: key }).first();
+/** The trigger's last step: the digest's recipients are fixed and workers may take its rows. */
+export function startDigestSend(db: Conn, digestId: string, recipients: number, now: Date) {
+  return db('digests').where({ id: digestId }).update({ status: 'sending', started_at: now, recipients });
 }
 
 /**
@@ -226,29 +224,6 @@ export async function reserveSendSlots(db: Db, count: number, perSecond: number,
     else await trx('sender_clock').insert({ name: 'digest', next_slot_at: next }).onConflict('name').merge();
     return start;
   });
-}
-
-export interface DigestForSending {
-  id: string;
-  subject: string;
-  html: string;
-  text: string;
-  placeholder_key: string;
-  is_test: boolean | number;
-  topic_slug: string;
-  topic_name: string;
-}
-
-export function findDigestForSending(db: Conn, digestId: string): Promise<DigestForSending | undefined> {
-  return db('digests')
-    .join('topics', 'topics.id', 'digests.topic_id')
-    .where('digests.id', digestId)
-    .first('digests.id', 'digests.subject', 'digests.html', 'digests.text', 'digests.placeholder_key', 'digests.is_test', 'topics.slug as topic_slug', 'topics.name as topic_name');
-}
-
-export function listRecipientDetails(db: Conn, subscriberIds: number[]): Promise<{ id: number; name: string | null; token_nonce: string }[]> {
-  if (!subscriberIds.length) return Promise.resolve([]);
-  return db('subscribers').whereIn('id', subscriberIds).select('id', 'name', 'token_nonce');
 }
 
 export interface SendInProgressRow {

@@ -5,18 +5,19 @@ import { isUniqueViolation, toDate, type Db } from '../db';
 import { composeDigest } from '../digests/service';
 import { AppError, conflict, notFound } from '../errors';
 import { resolveTopic } from '../articles/service';
-import { countDigests, listDigestsPage } from '../digests/queries';
+import { attachDigestToRequest, countDigests, deleteUnansweredRequest, findDigestRequest, insertDigestRequest, listDigestsPage } from '../digests/queries';
+import { restoreBounced } from '../subscribers/bounce-state';
 import {
   countDeliveries,
   countDeliveriesOfDigests,
   countRecipients,
   findDigestSendState,
-  findIdempotentRequest,
+  failedSubscriberIds,
   insertTestDeliveries,
   listRecentDeliveryErrors,
   requeueFailedDeliveries,
-  restoreBouncedForRetry,
   snapshotRecipients,
+  startDigestSend,
   updateDigestSendState,
 } from './queries';
 import type { DigestTrigger } from './schema';
@@ -57,7 +58,7 @@ async function answerFor(db: Db, digestId: string): Promise<TriggerAnswer> {
 async function claimKey(db: Db, key: string, hash: string, now: Date): Promise<TriggerAnswer | null> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const existing = await findIdempotentRequest(db, key);
+    const existing = await findDigestRequest(db, key);
     if (existing) {
       if (existing.request_hash !== hash) {
         throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request.');
@@ -68,7 +69,7 @@ async function claimKey(db: Db, key: string, hash: string, now: Date): Promise<T
       continue;
     }
     try {
-      await db('digest_requests').insert({ idempotency_key: key, request_hash: hash, digest_id: null, created_at: now });
+      await insertDigestRequest(db, key, hash, now);
       return null;
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -99,13 +100,13 @@ export async function triggerDigest(deps: SendDeps, input: DigestTrigger, key: s
         const recipients = await countRecipients(trx, digest.id);
         // Nobody to send to: keep the articles for a digest someone will receive.
         if (!recipients) throw conflict('No confirmed subscriber receives this topic yet.', 'no_recipients');
-        await trx('digests').where({ id: digest.id }).update({ status: 'sending', started_at: now, recipients });
-        if (key) await trx('digest_requests').where({ idempotency_key: key }).update({ digest_id: digest.id });
+        await startDigestSend(trx, digest.id, recipients, now);
+        if (key) await attachDigestToRequest(trx, key, digest.id);
       },
     );
     digestId = composed.id;
   } catch (err) {
-    if (key) await deps.db('digest_requests').where({ idempotency_key: key, request_hash: hash }).whereNull('digest_id').delete();
+    if (key) await deleteUnansweredRequest(deps.db, key, hash);
     throw err;
   }
   deps.deliveryQueued();
@@ -179,7 +180,8 @@ export async function retryFailed(deps: SendDeps, id: string, now = new Date()):
   if (!state) throw notFound('There is no digest with this id.');
   if (state.status === 'cancelled') throw conflict('A cancelled digest cannot be retried.', 'invalid_transition');
   const requeued = await deps.db.transaction(async (trx) => {
-    await restoreBouncedForRetry(trx, id, now);
+    // retry-failed is an admin's judgement that the failures were not the addresses' fault.
+    await restoreBounced(trx, failedSubscriberIds(trx, id), now);
     const n = await requeueFailedDeliveries(trx, id, now);
     if (n) await updateDigestSendState(trx, id, ['sent', 'failed', 'sending'], { status: 'sending', finished_at: null, status_reason: null });
     return n;

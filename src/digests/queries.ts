@@ -151,3 +151,42 @@ export function listArchivedDigests(db: Conn, offset: number, limit: number): Pr
     .limit(limit)
     .select('digests.id', 'digests.subject', 'topics.name as topic_name', 'digests.finished_at');
 }
+
+export interface DigestForSending {
+  id: string;
+  subject: string;
+  html: string;
+  text: string;
+  placeholder_key: string;
+  is_test: boolean | number;
+  topic_slug: string;
+  topic_name: string;
+}
+
+/** What a sender needs of a digest: its compiled message and its topic's names. */
+export function findDigestForSending(db: Conn, digestId: string): Promise<DigestForSending | undefined> {
+  return db('digests')
+    .join('topics', 'topics.id', 'digests.topic_id')
+    .where('digests.id', digestId)
+    .first('digests.id', 'digests.subject', 'digests.html', 'digests.text', 'digests.placeholder_key', 'digests.is_test', 'topics.slug as topic_slug', 'topics.name as topic_name');
+}
+
+// ── Idempotency keys of digest triggers ──────────────────────────────────────────────
+
+export function findDigestRequest(db: Conn, key: string): Promise<{ idempotency_key: string; request_hash: string; digest_id: string | null } | undefined> {
+  return db('digest_requests').where({ idempotency_key: key }).first();
+}
+
+/** A key with no digest yet: a request in flight. Throws a unique violation when the key exists. */
+export function insertDigestRequest(db: Conn, key: string, hash: string, now: Date) {
+  return db('digest_requests').insert({ idempotency_key: key, request_hash: hash, digest_id: null, created_at: now });
+}
+
+export function attachDigestToRequest(db: Conn, key: string, digestId: string) {
+  return db('digest_requests').where({ idempotency_key: key }).update({ digest_id: digestId });
+}
+
+/** A failed request frees its key (only its own, still unanswered). */
+export function deleteUnansweredRequest(db: Conn, key: string, hash: string) {
+  return db('digest_requests').where({ idempotency_key: key, request_hash: hash }).whereNull('digest_id').delete();
+}

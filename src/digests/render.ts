@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { excerpt } from '../articles/plain-text';
 import { formatInZone } from '../awards/time';
+import { asciiHtml, escapeHtml } from '../escape-html';
 import { renderEmail, type Organisation } from '../mail/render';
 
 /**
@@ -9,8 +10,9 @@ import { renderEmail, type Organisation } from '../mail/render';
  * MJML runs once per digest, with placeholder tokens where each recipient's details go
  * (greeting, unsubscribe and preferences links). A token is "mh" + a random key + a slot
  * name; the key is drawn for each render and redrawn until no input text contains it, so a
- * token can only stand where the template put it. `personalise` then splices escaped values
- * into the compiled HTML and text: no MJML, no template engine, a few string joins.
+ * token can only stand where the template put it. The compiled HTML and text are cut at the
+ * tokens once (`compiledParts`); each consumer (web view, preview, MIME builder) splices a
+ * recipient's escaped `slotValues` in: no MJML, no template engine, a few string joins.
  */
 
 export interface DigestArticle {
@@ -64,12 +66,34 @@ export interface CompiledDigest {
   placeholderKey: string;
 }
 
-export interface RenderedDigest extends CompiledDigest {
-  personalise(recipient: Recipient): PersonalisedDigest;
+const SLOTS = ['greeting', 'unsubscribe', 'preferences'] as const;
+export type Slot = (typeof SLOTS)[number];
+
+/**
+ * One part of a compiled digest cut at its placeholders: `statics[0]`, then the value of
+ * `slots[0]`, then `statics[1]` … `statics` has one more entry than `slots`. The web view,
+ * the preview and the MIME builder all start from these; none splits or escapes again.
+ */
+export interface CompiledPart {
+  statics: string[];
+  slots: Slot[];
 }
 
-const SLOTS = ['greeting', 'unsubscribe', 'preferences'] as const;
-type Slot = (typeof SLOTS)[number];
+export interface CompiledParts {
+  html: CompiledPart;
+  text: CompiledPart;
+}
+
+/** One recipient's slot values, ready for each part: escaped (and ASCII) for HTML, raw for text. */
+export interface SlotValues {
+  html: Record<Slot, string>;
+  text: Record<Slot, string>;
+}
+
+export interface RenderedDigest extends CompiledDigest {
+  parts: CompiledParts;
+  personalise(recipient: Recipient): PersonalisedDigest;
+}
 
 const token = (key: string, slot: Slot) => `mh${key}${slot}`;
 
@@ -100,46 +124,61 @@ export async function renderDigest(content: DigestContent, options: { strict?: b
     },
     options,
   );
-  return withPersonalise({ subject, html: asciiHtml(html), text, placeholderKey: key });
+  return withPersonalise({ subject, html: asciiOutsideStyles(html), text, placeholderKey: key });
 }
 
 /**
- * The HTML with every non-ASCII character written as a numeric reference (’ → &#8217;), so it
- * reads the same in any client. In return the message is one-byte text to V8 and 7-bit to
- * MIME: copying, measuring and encoding it per recipient costs a fraction of what a two-byte
- * string does (see bench/digest-render.ts). Style blocks, where references mean nothing,
- * are left alone; the templates keep them ASCII.
+ * The HTML as ASCII (see asciiHtml): in return the message is one-byte text to V8 and 7-bit
+ * to MIME, so copying, measuring and encoding it per recipient costs a fraction of what a
+ * two-byte string does (see bench/digest-render.ts). Style blocks, where references mean
+ * nothing, are left alone; the templates keep them ASCII.
  */
-function asciiHtml(html: string): string {
+function asciiOutsideStyles(html: string): string {
   return html
     .split(/(<style[\s\S]*?<\/style>)/i)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/[^\x00-\x7f]/gu, (c) => `&#${c.codePointAt(0)};`)))
+    .map((part, i) => (i % 2 === 1 ? part : asciiHtml(part)))
     .join('');
 }
 
-/** Matches the placeholders of a digest compiled with `key`; group 1 is the slot's name. */
-export const placeholderPattern = (key: string) => new RegExp(`mh${key}(${SLOTS.join('|')})`);
-
-/** What goes into each slot for one recipient, unescaped (the caller escapes for its part). */
-export function slotValues(recipient: Recipient): Record<Slot, string> {
-  return {
+/** What goes into each slot for one recipient, escaped for each part. */
+export function slotValues(recipient: Recipient): SlotValues {
+  const text: Record<Slot, string> = {
     greeting: recipient.name ? `Hello ${recipient.name},` : 'Hello,',
     unsubscribe: recipient.unsubscribeUrl,
     preferences: recipient.preferencesUrl,
   };
+  const html = { ...text };
+  for (const slot of SLOTS) html[slot] = asciiHtml(escapeHtml(text[slot]));
+  return { html, text };
 }
 
-/** The personaliser for a digest compiled earlier (stored, then loaded). */
+/** Cuts a digest compiled earlier (stored, then loaded) into its parts. */
+export function compiledParts(compiled: CompiledDigest): CompiledParts {
+  const pattern = new RegExp(`mh${compiled.placeholderKey}(${SLOTS.join('|')})`);
+  const cut = (content: string, convert: (s: string) => string): CompiledPart => {
+    // split() with a capture group alternates text and slot names: [text, slot, text, slot, …, text].
+    const pieces = content.split(pattern);
+    return { statics: pieces.filter((_, i) => i % 2 === 0).map(convert), slots: pieces.filter((_, i) => i % 2 === 1) as Slot[] };
+  };
+  return { html: cut(compiled.html, oneByte), text: cut(compiled.text, (s) => s) };
+}
+
+/** A part with one recipient's values in its slots. */
+export function fillPart(part: CompiledPart, values: Record<Slot, string>): string {
+  let out = part.statics[0];
+  for (let i = 0; i < part.slots.length; i++) out += values[part.slots[i]] + part.statics[i + 1];
+  return out;
+}
+
+/** The personaliser for a compiled digest. */
 export function withPersonalise(compiled: CompiledDigest): RenderedDigest {
-  const pattern = placeholderPattern(compiled.placeholderKey);
-  // split() with a capture group alternates text and slot names: [text, slot, text, slot, …, text].
-  const htmlParts = compiled.html.split(pattern).map(oneByte);
-  const textParts = compiled.text.split(pattern);
+  const parts = compiledParts(compiled);
   return {
     ...compiled,
+    parts,
     personalise(recipient) {
-      const raw = slotValues(recipient);
-      return { html: fill(htmlParts, raw, escapeHtml), text: fill(textParts, raw, (s) => s) };
+      const values = slotValues(recipient);
+      return { html: fillPart(parts.html, values.html), text: fillPart(parts.text, values.text) };
     },
   };
 }
@@ -150,12 +189,6 @@ export function withPersonalise(compiled: CompiledDigest): RenderedDigest {
  */
 const oneByte = (ascii: string) => (/^[\x00-\x7f]*$/.test(ascii) ? Buffer.from(ascii, 'latin1').toString('latin1') : ascii);
 
-function fill(parts: string[], values: Record<Slot, string>, escape: (s: string) => string): string {
-  let out = parts[0];
-  for (let i = 1; i < parts.length; i += 2) out += escape(values[parts[i] as Slot]) + parts[i + 1];
-  return out;
-}
-
 /** A key that occurs in none of the digest's own text, so its tokens cannot either. */
 function placeholderKeyFor(content: DigestContent): string {
   const everything = JSON.stringify(content);
@@ -164,10 +197,6 @@ function placeholderKeyFor(content: DigestContent): string {
     if (!everything.includes(key)) return key;
   }
 }
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** Escaped for HTML text and attributes, and ASCII like the rest of the compiled HTML. */
-const escapeHtml = (value: string) => value.replace(/[&<>"']|[^\x00-\x7f]/gu, (c) => HTML_ESCAPES[c] ?? `&#${c.codePointAt(0)};`);
 
 function articleData(article: DigestArticle) {
   return {

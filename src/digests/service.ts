@@ -72,7 +72,7 @@ export const previewRecipient = (config: Pick<Config, 'baseUrl'>): Recipient => 
   preferencesUrl: `${config.baseUrl}/newsletter/preferences?token=preview`,
 });
 
-/** What the public web copy shows instead of one reader's links. */
+/** What the public web copy shows instead of one reader's links: the signup page. */
 export const webRecipient = (config: Pick<Config, 'baseUrl'>): Recipient => ({
   name: null,
   unsubscribeUrl: `${config.baseUrl}/newsletter`,
@@ -90,8 +90,13 @@ export function webCopyHtml(html: string, config: Pick<Config, 'baseUrl'>): stri
   return html.replace(pair, `<a href="${config.baseUrl}/newsletter"$1>Manage your subscription</a>`);
 }
 
-/** One subscriber's details for `personalise`: their name and their own signed links. */
-export function recipientFor(deps: Pick<DigestDeps, 'config'>, subscriber: Pick<SubscriberRow, 'id' | 'token_nonce' | 'name'>): Recipient {
+/**
+ * One recipient's details for a digest: their name and their own signed links. The one
+ * place a recipient is made, for the web copy, the preview and every message sent. Without
+ * a subscriber (a test recipient, the web copy) the links lead to the signup page.
+ */
+export function recipientFor(deps: { config: Pick<Config, 'baseUrl' | 'secret'> }, subscriber: Pick<SubscriberRow, 'id' | 'token_nonce' | 'name'> | null | undefined): Recipient {
+  if (!subscriber) return webRecipient(deps.config);
   return {
     name: subscriber.name,
     unsubscribeUrl: linkFor(deps, subscriber, 'unsubscribe'),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import nunjucks from 'nunjucks';
 import type { Config } from '../config';
+import { escapeHtml } from '../escape-html';
 import { paths } from '../paths';
 
 const sourceRoot = paths.source;
@@ -16,12 +17,11 @@ const staticDirectory = paths.static;
  */
 /** Plain text as HTML paragraphs: a blank line starts a new one, a single newline is a <br>; escaped. */
 export function paragraphs(text: unknown): nunjucks.runtime.SafeString {
-  const escape = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
   const html = String(text ?? '')
     .split(/\r?\n\s*\n/)
     .map((p) => p.trim())
     .filter(Boolean)
-    .map((p) => `<p>${escape(p).replace(/\r?\n/g, '<br>\n')}</p>`)
+    .map((p) => `<p>${escapeHtml(p).replace(/\r?\n/g, '<br>\n')}</p>`)
     .join('\n');
   return new nunjucks.runtime.SafeString(html);
 }

@@ -6,7 +6,8 @@ import { parseQuery } from '../http/validate';
 import { importSubscribers, rowsFromCsv, rowsFromJsonText } from './import';
 import { countSubscribers } from './queries';
 import { importOptionsInput, subscriberListQuery } from './schema';
-import { eraseSubscriber, listSubscriberViews, subscriberFilterOf } from './service';
+import { eraseSubscriber } from './erasure';
+import { listSubscriberViews, subscriberFilterOf } from './service';
 
 /** Subscribers for admins (mounted under /api/admin, behind the bearer token). */
 export function subscriberAdminRoutes(deps: { db: Db; mailQueued: () => void }): Router {

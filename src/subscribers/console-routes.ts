@@ -16,7 +16,8 @@ import { importSubscribers, rowsFromCsv, type ImportResult } from './import';
 import { discardImportDraft, readImportDraft, saveImportDraft } from './import-drafts';
 import { countSubscribers, findSubscriberById } from './queries';
 import { importOptionsInput, SUBSCRIBER_STATUSES, subscriberListQuery } from './schema';
-import { eraseSubscriber, listSubscriberViews, subscriberFilterOf } from './service';
+import { eraseSubscriber } from './erasure';
+import { listSubscriberViews, subscriberFilterOf } from './service';
 
 export interface SubscriberConsoleDeps {
   db: Db;

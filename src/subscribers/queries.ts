@@ -171,3 +171,24 @@ export function findSubscriberByIdForUpdate(db: Conn, id: number, lock: boolean)
   const query = db('subscribers').where({ id });
   return (lock ? query.forUpdate() : query).first();
 }
+
+// ── Bounce state, written by the delivery pipeline through subscribers/service ──────────
+
+/** Ids as a list or as a subquery that selects them. */
+export type SubscriberIds = number[] | Knex.QueryBuilder;
+
+export async function markSubscribersBounced(db: Conn, ids: number[], now: Date) {
+  if (!ids.length) return;
+  await db('subscribers').whereIn('id', ids).whereNot('status', 'bounced').update({ status: 'bounced', bounced_at: now, updated_at: now });
+}
+
+export async function restoreBouncedSubscribers(db: Conn, ids: SubscriberIds, now: Date) {
+  if (Array.isArray(ids) && !ids.length) return;
+  await db('subscribers').where('status', 'bounced').whereIn('id', ids).update({ status: 'confirmed', bounced_at: null, updated_at: now });
+}
+
+/** What a digest's message needs of each recipient: the name and the nonce their links are signed with. */
+export function listRecipientDetails(db: Conn, ids: number[]): Promise<Pick<SubscriberRow, 'id' | 'name' | 'token_nonce'>[]> {
+  if (!ids.length) return Promise.resolve([]);
+  return db('subscribers').whereIn('id', ids).select('id', 'name', 'token_nonce');
+}

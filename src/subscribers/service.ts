@@ -4,17 +4,14 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import { toDate } from '../db';
 import { validationFailed } from '../errors';
-import { deleteDeliveriesOfSubscriber } from '../delivery/queries';
 import { insertMailJobs } from '../mail/job-queries';
 import { DAY, signToken, verifyToken, type TokenPurpose } from '../tokens';
 import { findTopicsBySlugs, type Topic } from '../topics/queries';
 import {
-  deleteSubscriber,
   deleteSuppression,
   findSubscriberByEmail,
   findSubscriberById,
   insertSubscriber,
-  insertSuppression,
   listSubscribersPage,
   listSubscriberTopicIdsByEmail,
   listSubscriberTopicSlugs,
@@ -208,22 +205,6 @@ export async function updateTopics(deps: SubscriberDeps, subscriber: SubscriberR
 }
 
 export const topicSlugsOf = (deps: SubscriberDeps, subscriber: SubscriberRow) => listSubscriberTopicSlugs(deps.db, subscriber.id);
-
-/**
- * Erases a person: their row, topics, queued mail and digest deliveries go; only the address's hash
- * stays on the suppression list. Returns false when the address is unknown.
- */
-export async function eraseSubscriber(deps: Pick<SubscriberDeps, 'db'>, email: string): Promise<boolean> {
-  const normalised = email.trim().toLowerCase().normalize('NFC');
-  return deps.db.transaction(async (trx) => {
-    const subscriber = await findSubscriberByEmail(trx, normalised);
-    if (!subscriber) return false;
-    await insertSuppression(trx, emailHash(normalised), 'erased');
-    await deleteDeliveriesOfSubscriber(trx, subscriber.id);
-    await deleteSubscriber(trx, subscriber.id);
-    return true;
-  });
-}
 
 // ── Lists for admins (the API and the console) ──────────────────────────────────────────
 
