@@ -22,6 +22,7 @@ import { requestLog } from './http/request-log';
 import { requireStorage } from './http/storage-guard';
 import type { Logger } from './logger';
 import { homeRoutes } from './pages/routes';
+import { siteRoutes } from './pages/site-routes';
 import { installViews } from './pages/views';
 import { subscriberAdminRoutes } from './subscribers/admin-routes';
 import { subscriberRoutes } from './subscribers/routes';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/admin', consoleRoutes({ ...deps, limitPublicPosts }));
   app.use(homeRoutes({ db, config, csrf }));
+  app.use(siteRoutes({ config }));
   app.use(subscriberRoutes({ ...deps, csrf, limitPublicPosts }));
   app.use(digestRoutes(deps));
   app.use(winnersRoutes(deps));

@@ -27,6 +27,8 @@ export interface Config {
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   orgName: string;
   postalAddress: string;
+  /** The site's public pages: terms of entry and privacy notice (file text, or null for the default copy), contact address. */
+  site: { termsText: string | null; privacyText: string | null; contactEmail: string; brandLogoUrl: string | null };
   feedPollMinutes: number;
   /** Feeds may be on loopback and private networks (an internal feed, polled on purpose). */
   feedAllowPrivate: boolean;
@@ -94,6 +96,19 @@ const trustProxyFrom = z
   });
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+/** A logo's address: an http(s) URL, or a path on this site ("/static/logo.svg"), nothing a page could run. */
+const logoAddress = z
+  .string()
+  .trim()
+  .refine((value) => {
+    if (/^\/(?!\/)[^\s"'<>\\]*$/.test(value)) return true;
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol) && !/[\s"'<>]/.test(value);
+    } catch {
+      return false;
+    }
+  }, 'must be an https:// or http:// URL, or a path starting with /');
 const secretValue = z.string().trim().min(16, 'must be at least 16 characters');
 
 const envSchema = z.object({
@@ -115,6 +130,10 @@ const envSchema = z.object({
   DKIM_PRIVATE_KEY_FILE: nonEmpty.optional(),
   ORG_NAME: nonEmpty.default('The Finance Ledger'),
   POSTAL_ADDRESS: nonEmpty.default('12 Example Street, London EC2A 1AA, United Kingdom'),
+  TERMS_FILE: nonEmpty.optional(),
+  PRIVACY_FILE: nonEmpty.optional(),
+  CONTACT_EMAIL: z.string().trim().email('must be an email address').default('contact@example.com'),
+  BRAND_LOGO_URL: logoAddress.optional(),
   FEED_POLL_MINUTES: numberFrom(0.1).default(15),
   FEED_ALLOW_PRIVATE: booleanFrom.default(false),
   PUBLIC_RATE_LIMIT: intFrom(0).default(30),
@@ -154,6 +173,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
 
   return Object.freeze({
+    site: Object.freeze({
+      termsText: pageFile('TERMS_FILE', e.TERMS_FILE),
+      privacyText: pageFile('PRIVACY_FILE', e.PRIVACY_FILE),
+      contactEmail: e.CONTACT_EMAIL,
+      brandLogoUrl: e.BRAND_LOGO_URL ?? null,
+    }),
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
@@ -177,6 +202,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   });
+}
+
+/** A page's text from a file (plain text, UTF-8), read once at start; unset: null, the built-in copy. */
+function pageFile(name: string, file: string | undefined): string | null {
+  if (!file) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(`Configuration error: ${name} cannot be read (${file})`);
+  }
+  if (!text.trim()) throw new ConfigError(`Configuration error: ${name} is empty (${file})`);
+  return text;
 }
 
 /** Outside production a missing secret is generated once and kept (mode 0600) in DATA_DIR. */
