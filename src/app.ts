@@ -37,6 +37,9 @@ export interface AppDeps {
   deliveryQueued: () => void;
 }
 
+/** A logo served over plain http needs its origin allowed by the page's CSP (https ones already are). */
+const plainHttpOrigin = (address: string | null) => (address?.startsWith('http:') ? [new URL(address).origin] : []);
+
 /** Builds the Express app from its dependencies; it opens no port (server.ts and tests do). */
 export function createApp(deps: AppDeps): Express {
   const { config, db, logger } = deps;
@@ -53,7 +56,7 @@ export function createApp(deps: AppDeps): Express {
         directives: {
           defaultSrc: ["'self'"],
           formAction: ["'self'"],
-          imgSrc: ["'self'", 'https:', 'data:'],
+          imgSrc: ["'self'", 'https:', 'data:', ...plainHttpOrigin(config.site.brandLogoUrl)],
           upgradeInsecureRequests: secure ? [] : null,
         },
       },
