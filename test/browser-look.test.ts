@@ -78,8 +78,6 @@ describe('the look: masthead, hero, cards and the first screen on a phone (Chrom
     return page;
   }
 
-  const box = (page: Page, selector: string) => page.locator(selector).first().boundingBox();
-
   it('puts "Start your entry" on the first screen of a 390 × 844 phone', async () => {
     const page = await open(PHONE, `/awards/${site.demo.open}`);
     const button = page.getByRole('link', { name: 'Start your entry' });

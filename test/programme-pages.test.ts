@@ -137,6 +137,7 @@ describeEachEngine('the programme’s pages: key dates, eligibility, judging cri
     const bad = await submitForm(editor, formPath, formPath, { ...base, shortlistAt: '2099-05-01T10:00', ceremonyAt: '2099-04-15T19:00', 'faq-0-question': 'No answer here', 'faq-0-answer': '' });
     assert.equal(bad.status, 422);
     assert.match(bad.text, /id="error-faq-0-answer">Write the answer\./);
+    assert.match(bad.text, /href="#field-faq-0-answer">Question 1, answer: Write the answer\./, 'the error summary names the row');
     assert.match(bad.text, /value="No answer here"/, 'typed values are kept');
 
     const dated = await submitForm(editor, formPath, formPath, { ...base, shortlistAt: '2099-05-01T10:00', ceremonyAt: '2099-04-15T19:00' });
@@ -184,7 +185,8 @@ describe('terms, privacy and contact pages, linked from every consent box and fo
   });
 
   it('links the consent boxes of the entry form and the newsletter form, and every footer, to them', async () => {
-    const consentBox = /id="field-consent"[\s\S]*?<p class="consent-links">([\s\S]*?)<\/p>/;
+    // In the consent field, just before the box (after it, they would stand between the box and the button in Tab order).
+    const consentBox = /<p class="consent-links">((?:(?!<\/p>)[\s\S])*)<\/p>\s*<div class="checkbox">\s*<input type="checkbox" id="field-consent"/;
     for (const pagePath of [`/awards/${slug}/enter`, '/newsletter', '/']) {
       const html = (await request(t.app).get(pagePath).expect(200)).text;
       const links = consentBox.exec(html)?.[1] ?? '';

@@ -215,7 +215,8 @@ export function programmeConsoleRoutes(deps: { db: Db; csrf: Csrf }): Router {
       faqRows,
       pageLimits: PAGE_LIMITS,
       errors: data.errors,
-      labels: LABELS,
+      // The summary names a FAQ row's field as the form shows it ("Question 2: answer").
+      labels: { ...LABELS, ...Object.fromEntries(faqRows.flatMap((_, i) => [[`faq-${i}-question`, `Question ${i + 1}`], [`faq-${i}-answer`, `Question ${i + 1}, answer`]])) },
       zones: zones.includes(values.timeZone) || !values.timeZone ? zones : [values.timeZone, ...zones],
       wordLimits: WORD_LIMITS,
     }, status);
