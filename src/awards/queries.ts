@@ -20,6 +20,12 @@ export interface ProgrammeRow {
   /** When the results become public (set by an admin), and when they were (by the releasing process). */
   results_release_at?: unknown;
   results_released_at?: unknown;
+  /** The call for entries' own sections (programme-pages.ts); FAQs as a JSON list. */
+  shortlist_at?: unknown;
+  ceremony_at?: unknown;
+  eligibility?: string | null;
+  judging_criteria?: string | null;
+  faqs?: string | null;
   created_at: unknown;
   updated_at: unknown;
 }

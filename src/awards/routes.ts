@@ -5,6 +5,7 @@ import type { Csrf } from '../http/csrf';
 import { jsonBody, requireContentType } from '../http/body';
 import { COUNTRIES } from './countries';
 import { checkDocuments, discardStored, discardUploads, entryFormUpload, keepDocuments, uploadedFiles, type StoredDocument } from './documents';
+import { pageContent } from './programme-pages';
 import { findCategoryById, listDocuments } from './queries';
 import { parseEntryInput, type EntryInput } from './schema';
 import {
@@ -66,7 +67,7 @@ export function awardRoutes(deps: RouteDeps): Router {
 
   router.get('/awards/:programme', async (req, res) => {
     const p = await findProgramme(deps.db, String(req.params.programme));
-    res.render('awards/views/programme.njk', { title: p.row.name, p });
+    res.render('awards/views/programme.njk', { title: p.row.name, p, page: pageContent(p) });
   });
 
   function renderForm(res: Response, status: number, p: Programme, values: Record<string, unknown>, errors: Record<string, string>) {

@@ -35,6 +35,7 @@ import {
 import { countWords, entryInput, ENTRY_STATUSES, NEXT_STATUSES, type EntryInput, type ParsedEntry, type EntryStatus, type ProgrammeInput, type ProgrammePatch } from './schema';
 import { formatInZone, parseInstant, programmeState, type ProgrammeState } from './time';
 import type { StoredDocument } from './documents';
+import { pageColumns, pageView } from './programme-pages';
 
 /**
  * The rules of award programmes and entries, on plain values. Words: a programme is
@@ -108,6 +109,7 @@ export function programmeView(p: Programme) {
     statementWords: { min: p.row.statement_min_words, max: p.row.statement_max_words },
     categories: p.categories.map((c) => ({ slug: c.slug, name: c.name, description: c.description, region: c.region })),
     results: { releaseAt: toDate(p.row.results_release_at)?.toISOString() ?? null, released: Boolean(p.row.results_released_at) },
+    ...pageView(p.row),
   };
 }
 
@@ -139,6 +141,7 @@ function checkWordRange(min: number, max: number) {
 export async function createProgramme(db: Db, input: ProgrammeInput, now = new Date()): Promise<Programme> {
   const { opensAt, closesAt } = programmeDates(input.opensAt, input.closesAt, input.timeZone);
   checkWordRange(input.statementMinWords, input.statementMaxWords);
+  const page = pageColumns(input, input.timeZone, closesAt);
   try {
     await db.transaction(async (trx) => {
       const id = await insertProgramme(trx, {
@@ -151,6 +154,7 @@ export async function createProgramme(db: Db, input: ProgrammeInput, now = new D
         time_zone: input.timeZone,
         statement_min_words: input.statementMinWords,
         statement_max_words: input.statementMaxWords,
+        ...page,
         created_at: now,
         updated_at: now,
       });
@@ -178,9 +182,11 @@ export async function updateProgramme(db: Db, slug: string, patch: ProgrammePatc
   const min = patch.statementMinWords ?? current.row.statement_min_words;
   const max = patch.statementMaxWords ?? current.row.statement_max_words;
   checkWordRange(min, max);
+  const page = pageColumns(patch, zone, dates?.closesAt ?? current.closesAt, current.row);
 
   await db.transaction(async (trx) => {
     await updateProgrammeRow(trx, current.row.id, {
+      ...page,
       ...(patch.name ? { name: patch.name } : {}),
       ...(patch.description ? { description: patch.description } : {}),
       ...(dates ? { opens_at: dates.opensAt, closes_at: dates.closesAt, time_zone: zone } : {}),

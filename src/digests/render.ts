@@ -39,6 +39,8 @@ export interface DigestContent {
   /** Newest first; the first is the lead story. At least one. */
   articles: DigestArticle[];
   programmes: DigestProgramme[];
+  /** The editor's intro paragraph above the lead story; null or absent for none. */
+  intro?: string | null;
   /** The admin's subject; null or absent for the default. */
   subject?: string | null;
   /** The "view in browser" address. */
@@ -111,6 +113,7 @@ export async function renderDigest(content: DigestContent, options: { strict?: b
       topic: content.topic,
       dateLabel: formatDay(content.date),
       greeting: token(key, 'greeting'),
+      intro: content.intro ?? null,
       lead,
       rest,
       // The deadline reads as on the programme's own page: in its time zone.
