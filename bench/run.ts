@@ -1,6 +1,7 @@
 import { benchDigestRender } from './digest-render';
 import { benchImport } from './import-subscribers';
 import { benchLeaderboard } from './leaderboard';
+import { benchScale } from './scale';
 import { benchSend } from './send';
 import { benchSubscribeTiming } from './subscribe-timing';
 
@@ -8,7 +9,8 @@ import { benchSubscribeTiming } from './subscribe-timing';
  * `npm run bench`: every benchmark in bench/, each printing its figures. `--n N` sets the
  * number of subscribers for all of them (defaults: 100,000 for import and rendering,
  * 20,000 for the end-to-end send, 3,000 requests per route for subscribe timing, 5,000
- * entries for the leaderboard); `--only import|render|send|timing|leaderboard` runs one.
+ * entries for the leaderboard, 1,000,000 subscribers on PostgreSQL for scale);
+ * `--only import|render|send|timing|leaderboard|scale` runs one.
  */
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -22,3 +24,4 @@ if (!only || only === 'render') await benchDigestRender(n ?? 100_000);
 if (!only || only === 'send') await benchSend(n ?? 20_000);
 if (!only || only === 'timing') await benchSubscribeTiming(n ?? 3000);
 if (!only || only === 'leaderboard') await benchLeaderboard(n ?? 5_000);
+if (!only || only === 'scale') await benchScale(n ?? 1_000_000);

@@ -115,6 +115,11 @@ export function listSubscribersPage(db: Conn, filter: SubscriberFilter, offset: 
   return filteredSubscribers(db, filter).select('subscribers.*').orderBy('subscribers.id').offset(offset).limit(limit);
 }
 
+/** The next `limit` subscribers after id `afterId`, by id: an export reads the whole list this way at a constant cost per page. */
+export function listSubscribersAfter(db: Conn, filter: SubscriberFilter, afterId: number, limit: number): Promise<SubscriberRow[]> {
+  return filteredSubscribers(db, filter).where('subscribers.id', '>', afterId).select('subscribers.*').orderBy('subscribers.id').limit(limit);
+}
+
 /** Topic slugs of many subscribers at once, for a page of a listing. */
 export async function listTopicSlugsForSubscribers(db: Conn, ids: number[]): Promise<Map<number, string[]>> {
   const byId = new Map<number, string[]>(ids.map((id) => [id, []]));
