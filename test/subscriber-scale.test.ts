@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { get } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
+import express from 'express';
+import { sendCsvRows } from '../src/http/listing';
 import { startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine } from './helpers/engines';
 
@@ -68,5 +72,45 @@ describeEachEngine('subscriber lists at scale', (engine) => {
     assert.equal(byName.body.total, 11);
     const none = await t.admin('get', '/api/admin/subscribers?q=reader_2599').expect(200);
     assert.equal(none.body.total, 0, 'an underscore is taken literally');
+  });
+});
+
+describe('a streamed CSV export', () => {
+  it('reads rows only as the client takes them, and stops reading when the client leaves', { timeout: 20_000 }, async () => {
+    let produced = 0;
+    let finished!: () => void;
+    const stopped = new Promise<void>((resolve) => (finished = resolve));
+    async function* endless() {
+      try {
+        for (;;) {
+          produced++;
+          yield [`reader${produced}@example.com`, 'x'.repeat(200)];
+          if (produced % 100 === 0) await new Promise((r) => setImmediate(r));
+        }
+      } finally {
+        finished();
+      }
+    }
+    const app = express().get('/export', (_req, res) => sendCsvRows(res, 'x.csv', ['email', 'note'], endless(), (row) => row));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const first = await new Promise<string>((resolve) => {
+        const req = get({ port, host: '127.0.0.1', path: '/export' }, (res) => res.once('data', (chunk) => resolve(String(chunk))));
+        req.on('error', () => {});
+        // The client reads nothing after its first chunk, then hangs up.
+        req.once('response', (res) => res.once('data', () => setTimeout(() => req.destroy(), 300)));
+      });
+      assert.match(first, /^email,note\n/);
+      await stopped;
+      const atStop = produced;
+      // Backpressure held it to what socket buffers take, far below an endless list.
+      assert.ok(atStop < 200_000, `read ${atStop} rows for a client that took one chunk`);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(produced, atStop, 'nothing is read after the client left');
+    } finally {
+      server.close();
+    }
   });
 });
