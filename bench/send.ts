@@ -1,5 +1,5 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -42,9 +42,10 @@ export async function startSink() {
   return { child, url: `smtp://127.0.0.1:${port}`, count: () => ask<{ messages: number }>(child, 'count').then((m) => m.messages), reset: () => ask(child, 'reset') };
 }
 
-const peakRssMb = (pid: number) => {
+/** VmHWM is the kernel's own high-water mark of the process's resident set; VmRSS is now. */
+const rssMb = (pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM') => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
 };
 
@@ -67,8 +68,10 @@ export async function benchSend(n = 20_000) {
   const sink = await startSink();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  // As `npm start` runs it (BENCH_PROFILE=dir also writes a CPU profile there).
-  const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--max-semi-space-size=4', 'src/cli/start.mjs', 'server'], {
+  // As `npm start` runs it (BENCH_PROFILE=dir also writes a CPU profile there; BENCH_NODE_FLAGS
+  // adds flags NODE_OPTIONS refuses, e.g. "--heap-prof --trace-gc", whose output goes to BENCH_SERVER_LOG).
+  const flags = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
+  const server = spawn(process.execPath, [...flags, '--max-semi-space-size=4', 'src/cli/start.mjs', 'server'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -87,6 +90,8 @@ export async function benchSend(n = 20_000) {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const serverLog = process.env.BENCH_SERVER_LOG ? createWriteStream(process.env.BENCH_SERVER_LOG) : null;
+  if (serverLog) server.stdout!.pipe(serverLog);
   await new Promise<void>((resolve) => server.stdout!.on('data', (chunk) => String(chunk).includes('listening') && resolve()));
 
   try {
@@ -102,6 +107,7 @@ export async function benchSend(n = 20_000) {
       });
     }
 
+    const startPeak = rssMb(server.pid!);
     const triggerStart = performance.now();
     const digest = await api(base, 'POST', '/api/admin/digests', { topic: 'finance', limit: 10 });
     const triggerMs = performance.now() - triggerStart;
@@ -112,7 +118,7 @@ export async function benchSend(n = 20_000) {
     } while (status.status === 'sending');
     const seconds = (performance.now() - triggerStart) / 1000;
     const received = await sink.count();
-    const rss = peakRssMb(server.pid!);
+    const rss = rssMb(server.pid!);
     if (status.counts.sent !== n || received !== n) throw new Error(`expected ${n} messages, sent ${status.counts.sent}, sink got ${received}`);
     const ours = n / seconds;
 
@@ -120,7 +126,8 @@ export async function benchSend(n = 20_000) {
     await sink.reset();
     const stored = (await loadDigest(db, digest.id))!;
     // The reference's rate settles within a few thousand messages; at most 20,000 keep a 100,000 run short.
-    const people = await db('subscribers').select('id', 'email', 'name', 'token_nonce').orderBy('id').limit(Math.min(n, 20_000));
+    // BENCH_REFERENCE_N shortens the reference while profiling (the ratio needs a few thousand).
+    const people = await db('subscribers').select('id', 'email', 'name', 'token_nonce').orderBy('id').limit(Math.min(n, Number(process.env.BENCH_REFERENCE_N) || 20_000));
     const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: CONCURRENCY, maxMessages: Infinity } as never);
     const config = { baseUrl: 'https://news.bench.example', secret: SECRET, orgName: 'The Finance Ledger', postalAddress: 'Bench' };
     const referenceStart = performance.now();
@@ -151,7 +158,7 @@ export async function benchSend(n = 20_000) {
       `send: ${n} recipients on ${engine}, SEND_CONCURRENCY=${CONCURRENCY}: ` +
         `Masthead ${Math.round(ours)} msg/s end to end (${seconds.toFixed(1)} s), ` +
         `plain Nodemailer ${Math.round(reference)} msg/s (${people.length} in ${referenceSeconds.toFixed(1)} s), ratio ${(ours / reference).toFixed(2)}x; ` +
-        `trigger answered in ${Math.round(triggerMs)} ms; sending process peak RSS ${rss} MB`,
+        `trigger answered in ${Math.round(triggerMs)} ms; sending process peak RSS ${rss} MB (${startPeak} MB before the trigger)`,
     );
   } finally {
     server.kill('SIGTERM');
