@@ -71,7 +71,7 @@ export async function benchSend(n = 20_000) {
   // As `npm start` runs it (BENCH_PROFILE=dir also writes a CPU profile there; BENCH_NODE_FLAGS
   // adds flags NODE_OPTIONS refuses, e.g. "--heap-prof --trace-gc", whose output goes to BENCH_SERVER_LOG).
   const flags = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
-  const server = spawn(process.execPath, [...flags, '--max-semi-space-size=4', 'src/cli/start.mjs', 'server'], {
+  const server = spawn(process.execPath, [...flags, '--max-semi-space-size=4', '--heap-growing-percent=25', 'src/cli/start.mjs', 'server'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,

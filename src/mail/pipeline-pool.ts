@@ -1,4 +1,4 @@
-import { openPipelineConnection, PipelineUnsupported, type PipelineConnection, type PipelineOptions } from './smtp-pipeline';
+import { isUnsent, openPipelineConnection, PipelineUnsupported, type PipelineConnection, type PipelineOptions } from './smtp-pipeline';
 
 /**
  * Up to `size` pipelined connections (SEND_CONCURRENCY), each message on the least busy
@@ -55,9 +55,16 @@ export function createPipelinePool(options: PipelineOptions, size: number): Pipe
     async send(from, to, raw) {
       if (unsupported) return null;
       if (closed) throw Object.assign(new Error('Transport closed'), { code: 'ECONNECTION' });
-      const connection = await pick();
-      if (!connection) return null;
-      return connection.send(from, to, raw);
+      // A message the server never saw goes again on another connection (a few times at most).
+      for (let attempt = 1; ; attempt++) {
+        const connection = await pick();
+        if (!connection) return null;
+        try {
+          return await connection.send(from, to, raw);
+        } catch (err) {
+          if (!isUnsent(err) || attempt >= 3 || closed) throw err;
+        }
+      }
     },
     close() {
       closed = true;

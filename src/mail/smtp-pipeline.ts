@@ -95,12 +95,21 @@ export function dotStuffed(raw: Buffer): Buffer[] {
 }
 
 interface Pending {
+  /** Its commands have gone to the server: after a drop, only the server knows what became of it. */
+  written: boolean;
   from: string;
   to: string;
   raw: Buffer;
   resolve: (response: string) => void;
   reject: (err: Error) => void;
 }
+
+/**
+ * The connection closed before any of this message went out: it is safe to send it on
+ * another connection (the pool does so), and counts as a temporary failure if it surfaces.
+ */
+export const unsent = () => Object.assign(smtpError('Connection closed before the message was sent', 'ECONNECTION'), { unsent: true });
+export const isUnsent = (err: unknown) => (err as { unsent?: boolean } | null)?.unsent === true;
 
 /** Reads SMTP replies off a socket: one complete (possibly multi-line) reply at a time, in order. */
 function replyReader(socket: net.Socket) {
@@ -246,6 +255,7 @@ export async function openPipelineConnection(options: PipelineOptions): Promise<
       while (queue.length && !closed) {
         const message = queue[0];
         if (!envelopeSent) write(envelope(message));
+        message.written = true;
         const mail = await reader.next();
         const rcpt = await reader.next();
         const data = await reader.next();
@@ -253,7 +263,10 @@ export async function openPipelineConnection(options: PipelineOptions): Promise<
           const next = queue[1];
           socket.cork();
           for (const chunk of dotStuffed(message.raw)) write(chunk);
-          if (next) write(envelope(next));
+          if (next) {
+            write(envelope(next));
+            next.written = true;
+          }
           socket.uncork();
           envelopeSent = Boolean(next);
           const done = await reader.next();
@@ -279,16 +292,16 @@ export async function openPipelineConnection(options: PipelineOptions): Promise<
       onDrop(err as Error);
     } finally {
       looping = false;
-      if (closed) for (const p of queue.splice(0)) p.reject(dropped ?? smtpError('Connection closed', 'ECONNECTION'));
+      if (closed) for (const p of queue.splice(0)) p.reject(p.written ? (dropped ?? smtpError('Connection closed', 'ECONNECTION')) : unsent());
     }
   }
 
   return {
     send(from, to, raw) {
-      if (closed) return Promise.reject(dropped ?? smtpError('Connection closed', 'ECONNECTION'));
+      if (closed) return Promise.reject(unsent());
       if (/[\r\n<>]/.test(from + to)) return Promise.reject(smtpError('Invalid address', 'EENVELOPE', undefined, 'API'));
       return new Promise<string>((resolve, reject) => {
-        queue.push({ from, to, raw, resolve, reject });
+        queue.push({ written: false, from, to, raw, resolve, reject });
         if (!looping) void loop();
       });
     },
