@@ -2,13 +2,14 @@ import { benchDigestRender } from './digest-render';
 import { benchImport } from './import-subscribers';
 import { benchLeaderboard } from './leaderboard';
 import { benchSend } from './send';
+import { benchSmtpTransport } from './smtp-transport';
 import { benchSubscribeTiming } from './subscribe-timing';
 
 /**
  * `npm run bench`: every benchmark in bench/, each printing its figures. `--n N` sets the
  * number of subscribers for all of them (defaults: 100,000 for import and rendering,
  * 20,000 for the end-to-end send, 3,000 requests per route for subscribe timing, 5,000
- * entries for the leaderboard); `--only import|render|send|timing|leaderboard` runs one.
+ * entries for the leaderboard); `--only import|render|send|transport|timing|leaderboard` runs one.
  */
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -20,5 +21,6 @@ const only = arg('--only');
 if (!only || only === 'import') await benchImport(n ?? 100_000);
 if (!only || only === 'render') await benchDigestRender(n ?? 100_000);
 if (!only || only === 'send') await benchSend(n ?? 20_000);
+if (!only || only === 'transport') await benchSmtpTransport(n ?? 4000);
 if (!only || only === 'timing') await benchSubscribeTiming(n ?? 3000);
 if (!only || only === 'leaderboard') await benchLeaderboard(n ?? 5_000);
