@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -21,21 +21,32 @@ export function freePort(): Promise<number> {
 }
 
 /** The process's peak resident set since it started (or since resetPeakRss), in MB. */
-export const peakRssMb = (pid: number) => {
+export const peakRssMb = (pid: number) => rssField(pid, 'VmHWM');
+
+/** The process's resident set now, in MB. */
+export const currentRssMb = (pid: number) => rssField(pid, 'VmRSS');
+
+function rssField(pid: number, field: 'VmHWM' | 'VmRSS') {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
-};
+}
 
 /** Starts the peak over from the current RSS (Linux: "5" to clear_refs), so one phase is measured alone. */
 export const resetPeakRss = (pid: number) => writeFileSync(`/proc/${pid}/clear_refs`, '5');
 
 export async function startBenchServer(options: { dataDir: string; databaseUrl: string | null; env?: Record<string, string> }) {
   const port = await freePort();
-  // BENCH_PROFILE=dir also writes a CPU profile there.
+  // As `npm start` runs it (the same V8 flags as package.json). BENCH_PROFILE=dir also writes a CPU
+  // profile there; BENCH_NODE_FLAGS adds flags NODE_OPTIONS refuses (e.g. "--heap-prof --trace-gc"),
+  // whose output goes to BENCH_SERVER_LOG.
+  const flags = [
+    ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []),
+    ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ];
   const server: ChildProcess = spawn(
     process.execPath,
-    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--max-semi-space-size=4', 'src/cli/start.mjs', 'server'],
+    [...flags, '--max-semi-space-size=4', '--heap-growing-percent=25', 'src/cli/start.mjs', 'server'],
     {
       cwd: root,
       env: {
@@ -55,6 +66,7 @@ export async function startBenchServer(options: { dataDir: string; databaseUrl: 
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  if (process.env.BENCH_SERVER_LOG) server.stdout!.pipe(createWriteStream(process.env.BENCH_SERVER_LOG));
   await new Promise<void>((resolve) => server.stdout!.on('data', (chunk) => String(chunk).includes('listening') && resolve()));
   return {
     pid: server.pid!,
