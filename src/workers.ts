@@ -1,4 +1,6 @@
+import { createDraftReminders } from './awards/draft-reminders';
 import { duplicateAttemptEmailHandler } from './awards/duplicate-attempt-email';
+import { entrantEmailHandlers } from './awards/entrant-emails';
 import { entryConfirmationEmailHandler } from './awards/entry-confirmation-email';
 import { ENTRY_CONFIRMATION_MAIL, ENTRY_DUPLICATE_ATTEMPT_MAIL } from './awards/service';
 import { feedAddressPolicy } from './articles/feed-address';
@@ -21,7 +23,7 @@ import { STAFF_RESET_MAIL, STAFF_WELCOME_MAIL } from './staff/service';
 /**
  * The background work every server process (and `npm run worker`) runs: the
  * transactional mail sender (each feature registers the messages it queues), the digest
- * sender, the feed poller and the results releaser.
+ * sender, the feed poller, the results releaser and the draft reminders.
  */
 export function createWorkers(deps: {
   config: Config;
@@ -44,6 +46,7 @@ export function createWorkers(deps: {
       [STAFF_RESET_MAIL]: staffAccessEmailHandler(deps, STAFF_RESET_MAIL),
       [ENTRY_DUPLICATE_ATTEMPT_MAIL]: duplicateAttemptEmailHandler(deps),
       [RESULT_MAIL]: resultEmailHandler(deps),
+      ...entrantEmailHandlers(deps),
     },
   });
 
@@ -57,6 +60,7 @@ export function createWorkers(deps: {
   const results = createResultsReleaser({ db: deps.db, logger: deps.logger, intervalMs: deps.pollMs ? Math.max(deps.pollMs, 500) : undefined, released: () => mailJobs.kick() });
 
   const housekeeping = createStaffHousekeeping({ db: deps.db, logger: deps.logger });
+  const draftReminders = createDraftReminders({ db: deps.db, logger: deps.logger, queued: () => mailJobs.kick() });
 
   return {
     mailJobs,
@@ -64,14 +68,17 @@ export function createWorkers(deps: {
     feeds,
     results,
     housekeeping,
+    draftReminders,
     start() {
       mailJobs.start();
       delivery.start();
       feeds.start();
       results.start();
       housekeeping.start();
+      draftReminders.start();
     },
     async stop() {
+      await draftReminders.stop();
       await housekeeping.stop();
       await results.stop();
       await feeds.stop();

@@ -7,6 +7,8 @@ import { hasMailJobForEntrySince, insertMailJobs } from '../mail/job-queries';
 import { DAY, signToken, verifyToken } from '../tokens';
 import {
   countEntriesByCategoryAndStatus,
+  deleteHeldDocuments,
+  markDraftSubmitted,
   countEntriesInCategoriesOutside,
   deleteCategoriesWithoutEntries,
   findCategory,
@@ -228,6 +230,10 @@ export interface EntrySubmission {
   source: 'form' | 'api';
   /** The form's one-time id; a repeat of the same form returns the first entry. */
   submissionId: string | null;
+  /** The documents were held for the form (or draft): their held rows go as the entry takes them. */
+  heldKeys?: string[];
+  /** The draft this submission completes: marked submitted in the same transaction. */
+  draftId?: number;
 }
 
 /**
@@ -330,6 +336,10 @@ export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission,
           created_at: now,
         })),
       );
+      await deleteHeldDocuments(trx, submission.heldKeys ?? []);
+      if (submission.draftId && !(await markDraftSubmitted(trx, submission.draftId, id, now))) {
+        throw conflict('This draft has already been submitted.', 'draft_submitted');
+      }
       await insertMailJobs(trx, [{ kind: ENTRY_CONFIRMATION_MAIL, entry_id: id }], now);
       return { entry: { id, ...row }, repeated: false };
     });
