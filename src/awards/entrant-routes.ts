@@ -4,7 +4,7 @@ import { formBody, requireContentType } from '../http/body';
 import { discardUploads, uploadedFiles } from './documents';
 import { draftValues, findDraftForLink } from './drafts';
 import { entryLockReason, withdrawByEntrant } from './entry-editing';
-import { entryDocuments, entryValues, handleEntryPost, renderEntryForm, type FormTarget } from './entry-form';
+import { entryDocuments, entryValues, handleEntryPost, relative, renderEntryForm, type FormTarget } from './entry-form';
 import { resolveFormDocuments } from './held-documents';
 import { myEntriesRoutes } from './my-entries-routes';
 import { findCategoryById, listDraftDocuments, type EntryRow } from './queries';
@@ -16,11 +16,6 @@ const run = (mw: RequestHandler, req: Request, res: Response) =>
   new Promise<void>((resolve, reject) => mw(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
 
 const invalidLink = () => new AppError(400, 'invalid_token', 'This link is not valid or has expired. Use the latest link we emailed you, or ask for a new one from “My entries”.');
-
-const relative = (url: string) => {
-  const u = new URL(url);
-  return u.pathname + u.search;
-};
 
 type Resolved = { p: Programme; target: FormTarget } | { reply: () => void };
 

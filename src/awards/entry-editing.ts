@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/service';
 import type { Actor } from '../audit/schema';
 import { isUniqueViolation } from '../db';
-import { AppError, conflict } from '../errors';
+import { conflict } from '../errors';
 import { insertMailJobs } from '../mail/job-queries';
 import type { FormDocument } from './held-documents';
 import {
@@ -15,7 +15,7 @@ import {
   type EntryRow,
 } from './queries';
 import type { EntryInput } from './schema';
-import { changeEntryStatus, checkEntry, organisationKey, type AwardsDeps, type Programme } from './service';
+import { changeEntryStatus, checkEntry, duplicateError, organisationKey, type AwardsDeps, type Programme } from './service';
 import { programmeState } from './time';
 
 /**
@@ -50,8 +50,6 @@ const FIELD_COLUMNS: [keyof EntryInput, keyof EntryRow][] = [
   ['contactPhone', 'contact_phone'],
   ['statement', 'statement'],
 ];
-
-const DUPLICATE_MESSAGE = 'An entry for this organisation in this category has already been received; if you think this is wrong, contact us.';
 
 /** Applies an entrant's edit; returns the names of the fields that changed (none: nothing is written). */
 export async function updateEntryByEntrant(
@@ -91,7 +89,7 @@ export async function updateEntryByEntrant(
 
   if (patch.organisation_key !== entry.organisation_key || patch.category_id) {
     const other = await findEntryByOrganisation(deps.db, programme.row.id, category.id, patch.organisation_key);
-    if (other && other.id !== entry.id) throw new AppError(409, 'duplicate_entry', DUPLICATE_MESSAGE, { organisation: DUPLICATE_MESSAGE });
+    if (other && other.id !== entry.id) throw duplicateError();
   }
   try {
     await deps.db.transaction(async (trx) => {
@@ -106,7 +104,7 @@ export async function updateEntryByEntrant(
       await insertMailJobs(trx, [{ kind: ENTRY_UPDATED_MAIL, entry_id: entry.id }], now);
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new AppError(409, 'duplicate_entry', DUPLICATE_MESSAGE, { organisation: DUPLICATE_MESSAGE });
+    if (isUniqueViolation(err)) throw duplicateError();
     throw err;
   }
   deps.mailQueued();

@@ -109,7 +109,8 @@ export async function entryDocuments(deps: AwardsDeps, entry: EntryRow): Promise
 
 const ownerOf = (target: FormTarget) => (target.kind === 'draft' ? { draftId: target.draft.id } : target.kind === 'entry' ? { entryId: target.entry.id } : {});
 
-const relative = (url: string) => {
+/** The path and query of an absolute link of ours, for a redirect. */
+export const relative = (url: string) => {
   const u = new URL(url);
   return u.pathname + u.search;
 };

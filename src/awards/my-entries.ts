@@ -5,7 +5,7 @@ import { signToken, verifyToken } from '../tokens';
 import { draftPath } from './drafts';
 import { lockReason } from './entry-editing';
 import { consumeSignIn, findSignInById, insertSignIn, listDraftsOfEmail, listEntriesOfEmail, listEntryIdsWithScorecards } from './queries';
-import { NEXT_STATUSES, type EntryStatus } from './schema';
+import { ENTRANT_STATUS_LABELS, NEXT_STATUSES, type EntryStatus } from './schema';
 import { entrantStatus, receiptUrl, type AwardsDeps, type Programme } from './service';
 import { formatInZone, programmeState } from './time';
 
@@ -59,15 +59,6 @@ export async function sessionEmail(deps: AwardsDeps, cookie: unknown): Promise<s
   return row && row.nonce === check.claims.nonce && row.consumed_at ? row.email_key : null;
 }
 
-const STATUS_WORDS: Record<string, string> = {
-  draft: 'Draft',
-  submitted: 'Submitted',
-  under_review: 'Under review',
-  shortlisted: 'Shortlisted',
-  winner: 'Winner',
-  not_shortlisted: 'Not shortlisted',
-  withdrawn: 'Withdrawn',
-};
 
 /** The address's entries and drafts, newest programme last, each with what the entrant may do. The results embargo holds. */
 export async function listMyEntries(deps: AwardsDeps, emailKey: string, now = new Date()) {
@@ -88,7 +79,7 @@ export async function listMyEntries(deps: AwardsDeps, emailKey: string, now = ne
         programme: e.programme_name,
         category: e.category_name,
         organisation: e.organisation,
-        status: STATUS_WORDS[entrantStatus(e.status, e)] ?? e.status,
+        status: ENTRANT_STATUS_LABELS[entrantStatus(e.status, e)] ?? e.status,
         receiptPath: receipt.pathname + receipt.search,
         editPath: locked ? null : `/awards/${e.programme_slug}/entries/${e.reference}/edit?token=${token}`,
         withdrawPath: NEXT_STATUSES[e.status as EntryStatus]?.includes('withdrawn') ? `/awards/${e.programme_slug}/entries/${e.reference}/withdraw?token=${token}` : null,
@@ -99,7 +90,7 @@ export async function listMyEntries(deps: AwardsDeps, emailKey: string, now = ne
       return {
         programme: d.programme_name,
         organisation: fields.organisation || 'Untitled draft',
-        status: STATUS_WORDS.draft,
+        status: ENTRANT_STATUS_LABELS.draft,
         open: shape(d).state === 'open',
         continuePath: draftPath(deps.config.secret, d.programme_slug, d),
       };

@@ -7,7 +7,7 @@ import { entryFormUpload } from './documents';
 import { entrantRoutes, entryFormPost } from './entrant-routes';
 import { renderEntryForm } from './entry-form';
 import { findCategoryById, listDocuments } from './queries';
-import { draftInput, NEXT_STATUSES, parseEntryInput, type EntryStatus } from './schema';
+import { draftInput, ENTRANT_STATUS_LABELS, NEXT_STATUSES, parseEntryInput, type EntryStatus } from './schema';
 import { createDraft } from './drafts';
 import { entryLockReason } from './entry-editing';
 import { parseInput } from '../http/validate';
@@ -27,15 +27,6 @@ export interface RouteDeps extends AwardsDeps {
   limitPublicPosts: RequestHandler;
 }
 
-export const STATUS_LABELS: Record<string, string> = {
-  draft: 'Draft',
-  submitted: 'Submitted',
-  under_review: 'Under review',
-  shortlisted: 'Shortlisted',
-  winner: 'Winner',
-  not_shortlisted: 'Not shortlisted',
-  withdrawn: 'Withdrawn',
-};
 
 /** Calls for entries, the entry form and receipts, and the public JSON API for awards. */
 export function awardRoutes(deps: RouteDeps): Router {
@@ -86,7 +77,7 @@ export function awardRoutes(deps: RouteDeps): Router {
       category,
       documents,
       country: COUNTRIES.find((c) => c.code === entry.country)?.name ?? entry.country,
-      statusLabel: STATUS_LABELS[entrantStatus(entry.status, p.row)] ?? entry.status,
+      statusLabel: ENTRANT_STATUS_LABELS[entrantStatus(entry.status, p.row)] ?? entry.status,
       notForPublication: entry.not_for_publication ? (JSON.parse(entry.not_for_publication) as string[]) : [],
       updated: req.query.updated,
       // The receipt's token opens the edit and withdraw pages too.

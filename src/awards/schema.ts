@@ -215,3 +215,14 @@ export const draftInput = z.object({
 });
 
 export type DraftInput = z.output<typeof draftInput>;
+
+/** Statuses as an entrant reads them (after entrantStatus has applied the results embargo). */
+export const ENTRANT_STATUS_LABELS: Record<string, string> = {
+  draft: 'Draft',
+  submitted: 'Submitted',
+  under_review: 'Under review',
+  shortlisted: 'Shortlisted',
+  winner: 'Winner',
+  not_shortlisted: 'Not shortlisted',
+  withdrawn: 'Withdrawn',
+};

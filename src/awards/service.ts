@@ -267,7 +267,7 @@ export async function checkEntry(db: Db, programme: Programme, parsed: ParsedEnt
 
 // Says nothing of who entered or when: anyone can type a competitor's name.
 const DUPLICATE_MESSAGE = 'An entry for this organisation in this category has already been received; if you think this is wrong, contact us.';
-const duplicateError = () => new AppError(409, 'duplicate_entry', DUPLICATE_MESSAGE, { organisation: DUPLICATE_MESSAGE });
+export const duplicateError = () => new AppError(409, 'duplicate_entry', DUPLICATE_MESSAGE, { organisation: DUPLICATE_MESSAGE });
 
 /** A notice per first entry at most this often, so repeated attempts cannot flood its contact. */
 const DUPLICATE_NOTICE_EVERY_MS = 60 * 60_000;
