@@ -7,6 +7,7 @@ import { csrfFrom, localPath, startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine } from './helpers/engines';
 import { countRows, openForm, postEntryForm, type Agent } from './helpers/entry-form';
 import { createProgramme, entryFields, PDF, PNG } from './helpers/factories';
+import { htmlFindings } from './helpers/html-validate';
 import { linksIn, sentTo } from './helpers/smtp';
 
 /** The form's hidden token naming the documents it holds. */
@@ -48,7 +49,8 @@ describeEachEngine('entry drafts', (engine) => {
 
     const [mail] = await t.smtp.waitFor(sentTo('draft.one@example.net'));
     assert.match(mail.subject ?? '', /Continue your entry/);
-    assert.ok(mail.html, 'an HTML part');
+    assert.deepEqual(await htmlFindings(String(mail.html), 'email'), [], 'the HTML part is valid');
+    assert.match(mail.text ?? '', /Continue your entry/, 'and a plain-text part');
     const link = linksIn(mail).find((l) => l.includes('/drafts/'))!;
 
     const continued = t.agent();
