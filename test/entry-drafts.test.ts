@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createDraftReminders, DRAFT_REMINDER_1D_MAIL, DRAFT_REMINDER_7D_MAIL } from '../src/awards/draft-reminders';
+import { HELD_MAX_AGE_MS } from '../src/awards/held-documents';
+import { sweepUploads } from '../src/awards/upload-sweep';
 import { createDb } from '../src/db';
 import { createLogger } from '../src/logger';
 import { csrfFrom, localPath, startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine } from './helpers/engines';
-import { countRows, openForm, postEntryForm, type Agent } from './helpers/entry-form';
+import { countRows, openForm, postEntryForm, uploadedFileCount, type Agent } from './helpers/entry-form';
 import { createProgramme, entryFields, PDF, PNG } from './helpers/factories';
 import { htmlFindings } from './helpers/html-validate';
 import { linksIn, sentTo } from './helpers/smtp';
@@ -139,6 +141,26 @@ describeEachEngine('entry drafts', (engine) => {
     const reference = /entries\/([A-Z0-9]+-\d{5})\?token=/.exec(fixed.headers.location)![1];
     const entry = await t.db('entries').where({ reference }).first();
     assert.deepEqual((await t.db('entry_documents').where({ entry_id: entry.id })).map((d) => d.original_name), ['chart.png']);
+  });
+
+  it('lets the upload sweep remove documents held for a form never sent again, not a draft’s', async () => {
+    const agent = t.agent();
+    const { csrf } = await openForm(agent, programme.slug);
+    const refused = await postEntryForm(agent, programme.slug, { _csrf: csrf, ...entryFields({ website: 'nope' }) }, [[PDF, 'abandoned.pdf']]);
+    assert.equal(refused.status, 422);
+    const saved = await postEntryForm(agent, programme.slug, { _csrf: csrf, action: 'save', contactEmail: 'keeps.files@example.net' }, [[PDF, 'drafted.pdf']]);
+    assert.equal(saved.status, 303);
+    const held = async () => (await t.db('held_documents').whereIn('original_name', ['abandoned.pdf', 'drafted.pdf']).orderBy('id')).map((d) => d.original_name);
+    assert.deepEqual(await held(), ['abandoned.pdf', 'drafted.pdf']);
+    const files = uploadedFileCount(t);
+    const abandoned = Number((await t.db('held_documents').whereNull('draft_id').count({ n: '*' }))[0].n);
+
+    await sweepUploads({ db: t.db, dataDir: t.config.dataDir });
+    assert.deepEqual(await held(), ['abandoned.pdf', 'drafted.pdf'], 'a day has not passed');
+    const removed = await sweepUploads({ db: t.db, dataDir: t.config.dataDir, now: Date.now() + HELD_MAX_AGE_MS + 60_000 });
+    assert.deepEqual(await held(), ['drafted.pdf'], 'the draft keeps its document');
+    assert.equal(removed.orphans, abandoned);
+    assert.equal(uploadedFileCount(t), files - abandoned, 'the abandoned files are gone from disk');
   });
 
   it('sends each reminder once, with two reminder runners racing', async () => {
