@@ -65,6 +65,8 @@ describeEachEngine('editing a submitted entry', (engine) => {
 
     const [mail] = await t.smtp.waitFor((m) => sentTo('editor@northwind.example')(m) && /Entry updated/.test(m.subject ?? ''));
     assert.match(mail.subject ?? '', new RegExp(reference));
+    assert.match(mail.text ?? '', /Changed: .*job title/, 'the email names what changed');
+    assert.doesNotMatch(mail.text ?? '', /Chief Communications/, 'but not the new values');
 
     // Remove the original document through its button, then save.
     const again = await agent.get(edit).expect(200);

@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import { toDate, type Db } from '../db';
 import type { MailJobHandler } from '../mail/job-runner';
+import { listAuditEntries } from '../audit/queries';
 import { organisationOf, renderEmail } from '../mail/render';
 import { DRAFT_REMINDER_1D_MAIL, DRAFT_REMINDER_7D_MAIL } from './draft-reminders';
 import { draftUrl, draftValues, DRAFT_SAVED_MAIL } from './drafts';
@@ -16,6 +17,21 @@ import { formatInZone } from './time';
  * emails/entrant-notice, with the words of each message here.
  */
 type Deps = { db: Db; config: Config };
+
+const FIELD_NAMES: Record<string, string> = {
+  category: 'category',
+  organisation: 'organisation',
+  nominee: 'nominee',
+  country: 'country',
+  website: 'website',
+  contactName: 'contact name',
+  jobTitle: 'job title',
+  contactEmail: 'contact email',
+  contactPhone: 'contact phone',
+  statement: 'supporting statement',
+  notForPublication: 'not for publication',
+  documents: 'documents',
+};
 
 interface Notice {
   to: string;
@@ -92,7 +108,11 @@ export function entryUpdatedEmailHandler(deps: Deps): MailJobHandler {
     const entry = job.entry_id ? await findEntryById(deps.db, job.entry_id) : undefined;
     const programme = entry ? await findProgrammeById(deps.db, entry.programme_id) : undefined;
     if (!entry || !programme) return null;
+    // The fields named by the latest edit's audit line (names only, as the log keeps them).
+    const [edit] = (await listAuditEntries(deps.db, { entity: 'entries', entityId: entry.reference }, 0, 5)).filter((a) => a.action === 'entries.entrant_edit');
+    const fields = edit?.details ? ((JSON.parse(edit.details) as { fields?: string[] }).fields ?? []) : [];
     return compose(deps, {
+      fields: fields.map((f) => FIELD_NAMES[f] ?? f),
       to: entry.contact_email,
       name: entry.contact_name,
       subject: `Entry updated: ${entry.reference}, ${programme.name}`,
