@@ -230,3 +230,47 @@ export const entryListQuery = z.object({
   q: z.string().trim().max(200).optional(),
   format: z.enum(['json', 'csv']).optional(),
 });
+
+/** The fields a draft keeps, as typed; what each may be is checked at submission. */
+export const DRAFT_TEXT_FIELDS = ['category', 'organisation', 'nominee', 'country', 'website', 'contactName', 'jobTitle', 'contactEmail', 'contactPhone', 'statement', 'consent'] as const;
+
+const draftText = (max: number) =>
+  z
+    .string({ error: 'This field is text.' })
+    .max(max, `At most ${max} characters.`)
+    .refine(noControlChars, 'This field contains characters that are not allowed.')
+    .optional()
+    .transform((v) => v ?? '');
+
+/**
+ * A draft needs only the contact's email (where its link goes); every other field is kept
+ * as typed, bounded in length, and checked when the entry is submitted, so an entrant can
+ * save half a web address or a statement that is still too short.
+ */
+export const draftInput = z.object({
+  contactEmail: emailAddress,
+  category: draftText(80),
+  organisation: draftText(200),
+  nominee: draftText(200),
+  country: draftText(2),
+  website: draftText(500),
+  contactName: draftText(120),
+  jobTitle: draftText(120),
+  contactPhone: draftText(40),
+  statement: draftText(20_000),
+  consent: draftText(10),
+  notForPublication: entryInput.shape.notForPublication,
+});
+
+export type DraftInput = z.output<typeof draftInput>;
+
+/** Statuses as an entrant reads them (after entrantStatus has applied the results embargo). */
+export const ENTRANT_STATUS_LABELS: Record<string, string> = {
+  draft: 'Draft',
+  submitted: 'Submitted',
+  under_review: 'Under review',
+  shortlisted: 'Shortlisted',
+  winner: 'Winner',
+  not_shortlisted: 'Not shortlisted',
+  withdrawn: 'Withdrawn',
+};

@@ -7,6 +7,8 @@ import { hasMailJobForEntrySince, insertMailJobs } from '../mail/job-queries';
 import { DAY, signToken, verifyToken } from '../tokens';
 import {
   countEntriesByCategoryAndStatus,
+  deleteHeldDocuments,
+  markDraftSubmitted,
   countEntriesInCategoriesOutside,
   deleteCategoriesWithoutEntries,
   findCategory,
@@ -234,6 +236,10 @@ export interface EntrySubmission {
   source: 'form' | 'api';
   /** The form's one-time id; a repeat of the same form returns the first entry. */
   submissionId: string | null;
+  /** The documents were held for the form (or draft): their held rows go as the entry takes them. */
+  heldKeys?: string[];
+  /** The draft this submission completes: marked submitted in the same transaction. */
+  draftId?: number;
 }
 
 /**
@@ -267,7 +273,7 @@ export async function checkEntry(db: Db, programme: Programme, parsed: ParsedEnt
 
 // Says nothing of who entered or when: anyone can type a competitor's name.
 const DUPLICATE_MESSAGE = 'An entry for this organisation in this category has already been received; if you think this is wrong, contact us.';
-const duplicateError = () => new AppError(409, 'duplicate_entry', DUPLICATE_MESSAGE, { organisation: DUPLICATE_MESSAGE });
+export const duplicateError = () => new AppError(409, 'duplicate_entry', DUPLICATE_MESSAGE, { organisation: DUPLICATE_MESSAGE });
 
 /** A notice per first entry at most this often, so repeated attempts cannot flood its contact. */
 const DUPLICATE_NOTICE_EVERY_MS = 60 * 60_000;
@@ -336,6 +342,10 @@ export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission,
           created_at: now,
         })),
       );
+      await deleteHeldDocuments(trx, submission.heldKeys ?? []);
+      if (submission.draftId && !(await markDraftSubmitted(trx, submission.draftId, id, now))) {
+        throw conflict('This draft has already been submitted.', 'draft_submitted');
+      }
       await insertMailJobs(trx, [{ kind: ENTRY_CONFIRMATION_MAIL, entry_id: id }], now);
       return { entry: { id, ...row }, repeated: false };
     });

@@ -49,6 +49,7 @@ export function installViews(app: Express, config: Pick<Config, 'orgName' | 'pos
   // Browsers and crawlers ask for /favicon.ico whatever the page links.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, faviconUrl));
   env.addGlobal('digestProgressScriptUrl', versionedUrl('digest-progress.js'));
+  env.addGlobal('printScriptUrl', versionedUrl('print.js'));
   env.addGlobal('org', { name: config.orgName, postalAddress: config.postalAddress, contactEmail: config.site.contactEmail, logoUrl: config.site.brandLogoUrl });
   env.addGlobal('year', new Date().getUTCFullYear());
   env.addFilter('paragraphs', paragraphs);
