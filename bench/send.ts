@@ -59,9 +59,17 @@ async function api(base: string, method: string, route: string, body?: unknown) 
   return json;
 }
 
-export async function benchSend(n = 20_000) {
+/**
+ * `topicCount` > 1 (`--topics K`): a digest of K topics, its readers spread evenly over every
+ * combination of them (one email each, a section per topic they follow), about as many
+ * articles in all as the single-topic digest.
+ */
+export async function benchSend(n = 20_000, topicCount = 1) {
   const { db, dataDir, databaseUrl, engine, drop } = await benchDatabase('send');
-  const rows = Array.from({ length: n }, (_, i) => ({ line: i + 2, email: `reader${i}@bench.example`, name: `Reader ${i}`, topics: 'finance' }));
+  const topics = ['finance', 'banking', 'insurance', 'fintech', 'investing'].slice(0, Math.max(1, topicCount));
+  const combinations = 2 ** topics.length - 1;
+  const topicsOf = (i: number) => topics.filter((_, bit) => ((i % combinations) + 1) & (2 ** bit)).join(';');
+  const rows = Array.from({ length: n }, (_, i) => ({ line: i + 2, email: `reader${i}@bench.example`, name: `Reader ${i}`, topics: topicsOf(i) }));
   await importSubscribers(db, rows, { status: 'confirmed', consentNote: 'benchmark' });
 
   const sink = await startSink();
@@ -90,20 +98,23 @@ export async function benchSend(n = 20_000) {
   await new Promise<void>((resolve) => server.stdout!.on('data', (chunk) => String(chunk).includes('listening') && resolve()));
 
   try {
-    for (let i = 0; i < 10; i++) {
-      await api(base, 'POST', '/api/admin/articles', {
-        title: `Bench story ${i + 1}: what the week's rate decisions mean for lenders`,
-        url: `https://news.bench.example/finance/bench-${i + 1}`,
-        summary: 'Central banks held their nerve, lenders repriced fixed deals and savers finally saw returns beat inflation. Here is what changed and why it matters.',
-        topic: 'finance',
-        publishedAt: new Date(Date.now() - i * 60_000).toISOString(),
-        imageUrl: i === 0 ? 'https://news.bench.example/images/lead.jpg' : undefined,
-        author: 'Bench Desk',
-      });
+    const perTopic = Math.ceil(10 / topics.length);
+    for (const topic of topics) {
+      for (let i = 0; i < perTopic; i++) {
+        await api(base, 'POST', '/api/admin/articles', {
+          title: `Bench story ${i + 1}: what the week's rate decisions mean for lenders`,
+          url: `https://news.bench.example/${topic}/bench-${i + 1}`,
+          summary: 'Central banks held their nerve, lenders repriced fixed deals and savers finally saw returns beat inflation. Here is what changed and why it matters.',
+          topic,
+          publishedAt: new Date(Date.now() - i * 60_000).toISOString(),
+          imageUrl: i === 0 ? 'https://news.bench.example/images/lead.jpg' : undefined,
+          author: 'Bench Desk',
+        });
+      }
     }
 
     const triggerStart = performance.now();
-    const digest = await api(base, 'POST', '/api/admin/digests', { topic: 'finance', limit: 10 });
+    const digest = await api(base, 'POST', '/api/admin/digests', topics.length > 1 ? { topics, limit: perTopic } : { topic: 'finance', limit: 10 });
     const triggerMs = performance.now() - triggerStart;
     let status;
     do {
@@ -116,6 +127,10 @@ export async function benchSend(n = 20_000) {
     if (status.counts.sent !== n || received !== n) throw new Error(`expected ${n} messages, sent ${status.counts.sent}, sink got ${received}`);
     const ours = n / seconds;
 
+    if (process.env.BENCH_NO_REFERENCE) {
+      console.log(`send: ${n} recipients on ${engine}, ${topics.length} topic(s): Masthead ${Math.round(ours)} msg/s end to end (${seconds.toFixed(1)} s); trigger answered in ${Math.round(triggerMs)} ms; sending process peak RSS ${rss} MB (no reference run)`);
+      return;
+    }
     // The reference: plain Nodemailer, same messages, same sink, same connections.
     await sink.reset();
     const stored = (await loadDigest(db, digest.id))!;
@@ -148,7 +163,7 @@ export async function benchSend(n = 20_000) {
     const reference = people.length / referenceSeconds;
 
     console.log(
-      `send: ${n} recipients on ${engine}, SEND_CONCURRENCY=${CONCURRENCY}: ` +
+      `send: ${n} recipients on ${engine}, ${topics.length > 1 ? `${topics.length} topics in ${combinations} combinations, ` : ''}SEND_CONCURRENCY=${CONCURRENCY}: ` +
         `Masthead ${Math.round(ours)} msg/s end to end (${seconds.toFixed(1)} s), ` +
         `plain Nodemailer ${Math.round(reference)} msg/s (${people.length} in ${referenceSeconds.toFixed(1)} s), ratio ${(ours / reference).toFixed(2)}x; ` +
         `trigger answered in ${Math.round(triggerMs)} ms; sending process peak RSS ${rss} MB`,
