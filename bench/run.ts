@@ -12,7 +12,8 @@ import { benchSubscribeTiming } from './subscribe-timing';
  * number of subscribers for all of them (defaults: 100,000 for import and rendering,
  * 20,000 for the end-to-end send, 3,000 requests per route for subscribe timing, 5,000
  * entries for the leaderboard, 100,000 for bounce counts, 1,000,000 subscribers on PostgreSQL for
- * scale); `--only import|render|send|transport|timing|leaderboard|bounces|scale` runs one.
+ * scale); `--only import|render|send|transport|timing|leaderboard|bounces|scale` runs one;
+ * `--topics K` makes the send a digest of K topics (one email per reader).
  */
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -23,7 +24,7 @@ const only = arg('--only');
 
 if (!only || only === 'import') await benchImport(n ?? 100_000);
 if (!only || only === 'render') await benchDigestRender(n ?? 100_000);
-if (!only || only === 'send') await benchSend(n ?? 20_000);
+if (!only || only === 'send') await benchSend(n ?? 20_000, arg('--topics') ? Number(arg('--topics')) : 1);
 if (!only || only === 'transport') await benchSmtpTransport(n ?? 4000);
 if (!only || only === 'timing') await benchSubscribeTiming(n ?? 3000);
 if (!only || only === 'leaderboard') await benchLeaderboard(n ?? 5_000);

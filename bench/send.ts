@@ -31,9 +31,17 @@ export async function startSink() {
   return { child, url: `smtp://127.0.0.1:${port}`, count: () => ask<{ messages: number }>(child, 'count').then((m) => m.messages), reset: () => ask(child, 'reset') };
 }
 
-export async function benchSend(n = 20_000) {
+/**
+ * `topicCount` > 1 (`--topics K`): a digest of K topics, its readers spread evenly over every
+ * combination of them (one email each, a section per topic they follow), about as many
+ * articles in all as the single-topic digest.
+ */
+export async function benchSend(n = 20_000, topicCount = 1) {
   const { db, dataDir, databaseUrl, engine, drop } = await benchDatabase('send');
-  const rows = Array.from({ length: n }, (_, i) => ({ line: i + 2, email: `reader${i}@bench.example`, name: `Reader ${i}`, topics: 'finance' }));
+  const topics = ['finance', 'banking', 'insurance', 'fintech', 'investing'].slice(0, Math.max(1, topicCount));
+  const combinations = 2 ** topics.length - 1;
+  const topicsOf = (i: number) => topics.filter((_, bit) => ((i % combinations) + 1) & (2 ** bit)).join(';');
+  const rows = Array.from({ length: n }, (_, i) => ({ line: i + 2, email: `reader${i}@bench.example`, name: `Reader ${i}`, topics: topicsOf(i) }));
   await importSubscribers(db, rows, { status: 'confirmed', consentNote: 'benchmark' });
 
   const sink = await startSink();
@@ -41,11 +49,12 @@ export async function benchSend(n = 20_000) {
   const { base } = server;
 
   try {
-    await postBenchArticles(base, 'finance', 10);
+    const perTopic = Math.ceil(10 / topics.length);
+    for (const topic of topics) await postBenchArticles(base, topic, perTopic);
 
     const startPeak = currentRssMb(server.pid);
     const triggerStart = performance.now();
-    const digest = await api(base, 'POST', '/api/admin/digests', { topic: 'finance', limit: 10 });
+    const digest = await api(base, 'POST', '/api/admin/digests', topics.length > 1 ? { topics, limit: perTopic } : { topic: 'finance', limit: 10 });
     const triggerMs = performance.now() - triggerStart;
     let status;
     do {
@@ -58,6 +67,10 @@ export async function benchSend(n = 20_000) {
     if (status.counts.sent !== n || received !== n) throw new Error(`expected ${n} messages, sent ${status.counts.sent}, sink got ${received}`);
     const ours = n / seconds;
 
+    if (process.env.BENCH_NO_REFERENCE) {
+      console.log(`send: ${n} recipients on ${engine}, ${topics.length} topic(s): Masthead ${Math.round(ours)} msg/s end to end (${seconds.toFixed(1)} s); trigger answered in ${Math.round(triggerMs)} ms; sending process peak RSS ${rss} MB (no reference run)`);
+      return;
+    }
     // The reference: plain Nodemailer, same messages, same sink, same connections.
     await sink.reset();
     const stored = (await loadDigest(db, digest.id))!;
@@ -91,7 +104,7 @@ export async function benchSend(n = 20_000) {
     const reference = people.length / referenceSeconds;
 
     console.log(
-      `send: ${n} recipients on ${engine}, SEND_CONCURRENCY=${CONCURRENCY}: ` +
+      `send: ${n} recipients on ${engine}, ${topics.length > 1 ? `${topics.length} topics in ${combinations} combinations, ` : ''}SEND_CONCURRENCY=${CONCURRENCY}: ` +
         `Masthead ${Math.round(ours)} msg/s end to end (${seconds.toFixed(1)} s), ` +
         `plain Nodemailer ${Math.round(reference)} msg/s (${people.length} in ${referenceSeconds.toFixed(1)} s), ratio ${(ours / reference).toFixed(2)}x; ` +
         `trigger answered in ${Math.round(triggerMs)} ms; sending process peak RSS ${rss} MB (${startPeak} MB before the trigger)`,
