@@ -11,7 +11,7 @@ export function startScheduledDigest(
   key: string,
   now: Date,
 ): Promise<TriggerAnswer> {
-  // MERGE: pass all topics once multi-topic digests land
-  const input = { topic: schedule.topics[0], ...(schedule.limit ? { limit: schedule.limit } : {}), ...(schedule.subject ? { subject: schedule.subject } : {}) };
+  // Every topic in one digest: a reader of several of them gets one email with a section each.
+  const input = { topics: schedule.topics, ...(schedule.limit ? { limit: schedule.limit } : {}), ...(schedule.subject ? { subject: schedule.subject } : {}) };
   return triggerDigest(deps, input, key, now);
 }
