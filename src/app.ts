@@ -7,6 +7,7 @@ import { awardRoutes } from './awards/routes';
 import { auditAdminRoutes } from './audit/routes';
 import { bounceWebhookRoutes } from './bounces/routes';
 import type { SnsFetch } from './bounces/providers/ses';
+import { clickRoutes } from './clicks/routes';
 import { consoleRoutes } from './console/routes';
 import type { Config } from './config';
 import type { Db } from './db';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(homeRoutes({ db, config, csrf }));
   app.use(subscriberRoutes({ ...deps, csrf, limitPublicPosts }));
   app.use(digestRoutes(deps));
+  app.use(clickRoutes(deps));
   app.use(winnersRoutes(deps));
   app.use(awardRoutes({ ...deps, csrf, limitPublicPosts }));
 

@@ -2,7 +2,9 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import { compiledParts, slotValues } from '../digests/render';
 import { findDigestForSending } from '../digests/queries';
-import { recipientFor } from '../digests/service';
+import { recipientFor, storedLinks } from '../digests/service';
+import { clickUrl } from '../clicks/links';
+import { formatMailbox, senderFor } from '../mail/sender';
 import { compileDigestMessage, digestMessageId, domainOf, type MessageTemplate } from './mime';
 import type { ClaimedDelivery } from './queries';
 
@@ -25,13 +27,15 @@ export function createPlanCache(db: Db, config: Config) {
   const domain = domainOf(config.mailFrom);
   const plans = new Map<string, DigestPlan>();
 
-  function planOf(template: MessageTemplate, digestId: string): DigestPlan {
+  function planOf(template: MessageTemplate, digestId: string, trackedLinks: number): DigestPlan {
     return {
       build(row, person, scratch) {
         // Test recipients are not subscribers: recipientFor gives them the signup page's links.
         const recipient = recipientFor({ config }, person);
         const messageId = digestMessageId(config.secret, digestId, row.email, domain);
-        const message = template.build({ to: row.email, unsubscribeUrl: recipient.unsubscribeUrl, messageId, slots: slotValues(recipient) }, scratch);
+        // A tracked digest's article links are this delivery's own redirects.
+        const links = Array.from({ length: trackedLinks }, (_, position) => clickUrl(config, { digestId, deliveryId: row.id, position }));
+        const message = template.build({ to: row.email, unsubscribeUrl: recipient.unsubscribeUrl, messageId, slots: slotValues(recipient, links) }, scratch);
         return { message, messageId };
       },
     };
@@ -44,13 +48,17 @@ export function createPlanCache(db: Db, config: Config) {
       if (cached) return cached;
       const digest = await findDigestForSending(db, digestId);
       if (!digest) return null;
+      const sender = senderFor(config.mailFrom, [digest.topic_sender_name]);
+      const links = storedLinks(digest.links);
       const template = compileDigestMessage({
-        from: config.mailFrom,
+        // MAIL_FROM byte for byte unless the topic names its sender.
+        from: digest.topic_sender_name ? formatMailbox(sender) : config.mailFrom,
+        replyTo: config.mailReplyTo,
         subject: digest.subject,
         listId: `"${config.orgName}: ${digest.topic_name}" <${digest.topic_slug}.newsletter.${domain}>`,
         parts: compiledParts({ subject: digest.subject, html: digest.html, text: digest.text, placeholderKey: digest.placeholder_key }),
       });
-      const plan = planOf(template, digestId);
+      const plan = planOf(template, digestId, links?.length ?? 0);
       plans.set(digestId, plan);
       return plan;
     },

@@ -15,6 +15,7 @@ export interface DigestRow {
   html: string;
   text: string;
   placeholder_key: string;
+  links?: string | null;
   created_at: unknown;
 }
 
@@ -161,6 +162,9 @@ export interface DigestForSending {
   is_test: boolean | number;
   topic_slug: string;
   topic_name: string;
+  topic_sender_name: string | null;
+  /** The tracked article links (JSON), when the digest was composed with click tracking. */
+  links: string | null;
 }
 
 /** What a sender needs of a digest: its compiled message and its topic's names. */
@@ -168,7 +172,7 @@ export function findDigestForSending(db: Conn, digestId: string): Promise<Digest
   return db('digests')
     .join('topics', 'topics.id', 'digests.topic_id')
     .where('digests.id', digestId)
-    .first('digests.id', 'digests.subject', 'digests.html', 'digests.text', 'digests.placeholder_key', 'digests.is_test', 'topics.slug as topic_slug', 'topics.name as topic_name');
+    .first('digests.id', 'digests.subject', 'digests.html', 'digests.text', 'digests.placeholder_key', 'digests.is_test', 'digests.links', 'topics.slug as topic_slug', 'topics.name as topic_name', 'topics.sender_name as topic_sender_name');
 }
 
 // ── Idempotency keys of digest triggers ──────────────────────────────────────────────

@@ -23,7 +23,7 @@ import { organisationOf } from '../mail/render';
 
 export interface DigestDeps {
   db: Db;
-  config: Pick<Config, 'baseUrl' | 'orgName' | 'postalAddress' | 'secret'>;
+  config: Pick<Config, 'baseUrl' | 'orgName' | 'postalAddress' | 'secret' | 'trackClicks'>;
 }
 
 export const DIGEST_WINDOW_MS = 7 * 24 * 60 * 60_000;
@@ -150,7 +150,7 @@ export async function composeDigest(
     if (!articles.length) throw noNewArticles(topic);
     // Rendered inside the transaction, so the stored message is exactly the chosen articles.
     const content = await digestContent(trx, deps.config, topic, articles, `${deps.config.baseUrl}/digests/${id}`, input.subject, now);
-    const rendered = await renderDigest(content);
+    const rendered = await renderDigest(content, { trackLinks: deps.config.trackClicks && !isTest });
     await insertDigest(trx, {
       id,
       topic_id: topic.id,
@@ -160,6 +160,7 @@ export async function composeDigest(
       html: rendered.html,
       text: rendered.text,
       placeholder_key: rendered.placeholderKey,
+      links: rendered.links ? JSON.stringify(rendered.links) : null,
       created_at: now,
     });
     const articleIds = articles.map((a) => a.id);
@@ -173,5 +174,12 @@ export async function composeDigest(
 export async function loadDigest(db: Db, id: string): Promise<RenderedDigest | undefined> {
   const row = await findDigestById(db, id);
   if (!row) return undefined;
-  return withPersonalise({ subject: row.subject, html: row.html, text: row.text, placeholderKey: row.placeholder_key });
+  return withPersonalise({ subject: row.subject, html: row.html, text: row.text, placeholderKey: row.placeholder_key, links: storedLinks(row.links) });
+}
+
+/** A digest's tracked links as stored (JSON), or null when it was composed without tracking. */
+export function storedLinks(json: string | null | undefined): string[] | null {
+  if (!json) return null;
+  const links: unknown = JSON.parse(json);
+  return Array.isArray(links) ? links.map(String) : null;
 }
