@@ -28,6 +28,7 @@ import type { Logger } from './logger';
 import { homeRoutes } from './pages/routes';
 import { installViews } from './pages/views';
 import { subscriberAdminRoutes } from './subscribers/admin-routes';
+import { topicAdminRoutes } from './topics/routes';
 import { subscriberRoutes } from './subscribers/routes';
 
 export interface AppDeps {
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requireStorage(db));
   app.use('/api/admin', subscriberAdminRoutes(deps));
   app.use('/api/admin', articleAdminRoutes(deps));
+  app.use('/api/admin', topicAdminRoutes(deps));
   app.use('/api/admin', digestAdminRoutes(deps));
   app.use('/api/admin', deliveryAdminRoutes(deps));
   app.use('/api/admin', awardAdminRoutes(deps));

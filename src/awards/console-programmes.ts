@@ -39,6 +39,7 @@ interface FormValues {
   code: string;
   name: string;
   description: string;
+  senderName: string;
   timeZone: string;
   opensAt: string;
   closesAt: string;
@@ -58,7 +59,7 @@ function formValues(body: Record<string, unknown>): FormValues {
     if (!existing && CATEGORY_FIELDS.every((f) => !row[f].trim())) continue;
     categories.push({ ...row, existing, remove: body[`category-${i}-remove`] === 'on' });
   }
-  const fields = ['slug', 'code', 'name', 'description', 'timeZone', 'opensAt', 'closesAt', 'statementMinWords', 'statementMaxWords'] as const;
+  const fields = ['slug', 'code', 'name', 'description', 'senderName', 'timeZone', 'opensAt', 'closesAt', 'statementMinWords', 'statementMaxWords'] as const;
   return { ...(Object.fromEntries(fields.map((f) => [f, text(body[f])])) as Omit<FormValues, 'categories'>), categories };
 }
 
@@ -69,6 +70,7 @@ function valuesOf(p: Programme): FormValues {
     code: p.row.code,
     name: p.row.name,
     description: p.row.description,
+    senderName: p.row.sender_name ?? '',
     timeZone: zone,
     opensAt: localDateTime(p.opensAt, zone),
     closesAt: localDateTime(p.closesAt, zone),
@@ -88,6 +90,7 @@ function programmeFields(values: FormValues) {
     fields: {
       name: values.name,
       description: values.description,
+      senderName: values.senderName,
       timeZone: values.timeZone,
       opensAt: values.opensAt,
       closesAt: values.closesAt,
@@ -130,6 +133,7 @@ const LABELS = {
   code: 'Code',
   name: 'Programme name',
   description: 'Description',
+  senderName: 'Sender name',
   timeZone: 'Time zone',
   opensAt: 'Entries open',
   closesAt: 'Entries close',
@@ -184,7 +188,7 @@ export function programmeConsoleRoutes(deps: { db: Db; csrf: Csrf }): Router {
   }
 
   const blank = (): FormValues => ({
-    slug: '', code: '', name: '', description: '', timeZone: 'Europe/London', opensAt: '', closesAt: '',
+    slug: '', code: '', name: '', description: '', senderName: '', timeZone: 'Europe/London', opensAt: '', closesAt: '',
     statementMinWords: String(WORD_LIMITS.min), statementMaxWords: String(WORD_LIMITS.max), categories: [],
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { senderNameInput } from '../topics/schema';
 import { fieldErrors } from '../http/validate';
 import { emailAddress, personName } from '../subscribers/schema';
 import { isCountryCode } from './countries';
@@ -133,6 +134,7 @@ export const programmeInput = z.object({
   opensAt: instantText,
   closesAt: instantText,
   timeZone,
+  senderName: senderNameInput.optional(),
   statementMinWords: wordLimit.default(WORD_LIMITS.min),
   statementMaxWords: wordLimit.default(WORD_LIMITS.max),
   categories: categoriesInput,
@@ -147,6 +149,7 @@ export const programmePatch = z
     opensAt: instantText,
     closesAt: instantText,
     timeZone,
+    senderName: senderNameInput,
     statementMinWords: wordLimit,
     statementMaxWords: wordLimit,
     categories: categoriesInput,

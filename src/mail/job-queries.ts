@@ -19,7 +19,8 @@ type Conn = Db | Knex.Transaction;
 /** `status: 'dropped'` records a message that was asked for but is not due, without sending it. */
 export function insertMailJobs(
   db: Conn,
-  jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null; staff_id?: number | null; status?: 'queued' | 'dropped' }[],
+  /** `run_after`: not sent before then (a slot on the shared send clock); now when absent. */
+  jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null; staff_id?: number | null; status?: 'queued' | 'dropped'; run_after?: Date }[],
   now = new Date(),
 ) {
   if (!jobs.length) return Promise.resolve();
@@ -32,7 +33,7 @@ export function insertMailJobs(
       staff_id: job.staff_id ?? null,
       status: job.status ?? 'queued',
       attempts: 0,
-      run_after: now,
+      run_after: job.run_after ?? now,
       created_at: now,
     })),
     500,

@@ -28,6 +28,9 @@ export function senderFor(mailFrom: string, senderNames: (string | null | undefi
   return names.size === 1 && only ? { name: only, address: from.address } : from;
 }
 
+/** The sender of a programme's emails: its sender name on MAIL_FROM's address, or MAIL_FROM. */
+export const programmeSender = (mailFrom: string, programme: { sender_name?: string | null }): Mailbox => senderFor(mailFrom, [programme.sender_name]);
+
 /**
  * A mailbox as a header writes it: `"Name" <address>`, the name quoted (RFC 5322) when ASCII
  * and one RFC 2047 encoded word when not (an encoded word may not stand inside quotes).
