@@ -9,6 +9,7 @@ import { describeEachEngine } from './helpers/engines';
 import { createProgramme, entryFields } from './helpers/factories';
 import { addArticles, addConfirmedSubscribers, waitForDigest } from './helpers/sending';
 import type { ReceivedMail } from './helpers/smtp';
+import { createStaff, signIn, submitForm } from './helpers/staff';
 
 /** Issue 13, readers: a sender name per topic or programme on MAIL_FROM's address, and MAIL_REPLY_TO. */
 
@@ -79,6 +80,21 @@ describeEachEngine('sender names and Reply-To', (engine) => {
     await t.admin('patch', '/api/admin/topics/no-such-topic').send({ senderName: 'X' }).expect(404);
     await t.admin('patch', '/api/admin/topics/finance').send({}).expect(422);
     assert.equal((await t.db('topics').where({ slug: 'finance' }).first('sender_name')).sender_name, null, 'nothing written');
+  });
+
+  it('editors set a topic’s sender name in the console; a bad one is shown beside its field', async () => {
+    await createStaff(t, 'sender.editor@example.com', 'editor');
+    const editor = await signIn(t, 'sender.editor@example.com');
+    const page = await editor.get('/admin/topics').expect(200);
+    assert.match(page.text, /<label for="field-senderName-banking">Banking<\/label>/);
+    const saved = await submitForm(editor, '/admin/topics', '/admin/topics/banking', { senderName: 'The Banking Brief' });
+    assert.equal(saved.status, 303);
+    assert.equal((await t.db('topics').where({ slug: 'banking' }).first('sender_name')).sender_name, 'The Banking Brief');
+    assert.match((await editor.get('/admin/topics')).text, /value="The Banking Brief"/);
+    const bad = await submitForm(editor, '/admin/topics', '/admin/topics/banking', { senderName: 'x'.repeat(121) });
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /id="error-senderName-banking"/);
+    assert.equal((await t.db('topics').where({ slug: 'banking' }).first('sender_name')).sender_name, 'The Banking Brief', 'unchanged');
   });
 
   it('a programme’s sender name names its entry emails; transactional mail carries Reply-To too', async () => {
