@@ -1,3 +1,4 @@
+import { benchClickLinks } from './click-links';
 import { benchDigestFeedback } from './digest-feedback';
 import { benchDigestRender } from './digest-render';
 import { benchImport } from './import-subscribers';
@@ -9,7 +10,7 @@ import { benchSubscribeTiming } from './subscribe-timing';
  * `npm run bench`: every benchmark in bench/, each printing its figures. `--n N` sets the
  * number of subscribers for all of them (defaults: 100,000 for import and rendering,
  * 20,000 for the end-to-end send, 3,000 requests per route for subscribe timing, 5,000
- * entries for the leaderboard, 100,000 for bounce counts); `--only import|render|send|timing|leaderboard|bounces`
+ * entries for the leaderboard, 100,000 for bounce counts); `--only import|render|send|timing|leaderboard|bounces|clicks`
  * runs one.
  */
 const arg = (name: string) => {
@@ -25,3 +26,4 @@ if (!only || only === 'send') await benchSend(n ?? 20_000);
 if (!only || only === 'timing') await benchSubscribeTiming(n ?? 3000);
 if (!only || only === 'leaderboard') await benchLeaderboard(n ?? 5_000);
 if (!only || only === 'bounces') await benchDigestFeedback(n ?? 100_000);
+if (!only || only === 'clicks') await benchClickLinks(n ?? 100_000);

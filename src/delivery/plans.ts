@@ -3,7 +3,7 @@ import type { Db } from '../db';
 import { compiledParts, slotValues } from '../digests/render';
 import { findDigestForSending } from '../digests/queries';
 import { recipientFor, storedLinks } from '../digests/service';
-import { clickUrl } from '../clicks/links';
+import { clickUrls } from '../clicks/links';
 import { formatMailbox, senderFor } from '../mail/sender';
 import { compileDigestMessage, digestMessageId, domainOf, type MessageTemplate } from './mime';
 import type { ClaimedDelivery } from './queries';
@@ -34,7 +34,7 @@ export function createPlanCache(db: Db, config: Config) {
         const recipient = recipientFor({ config }, person);
         const messageId = digestMessageId(config.secret, digestId, row.email, domain);
         // A tracked digest's article links are this delivery's own redirects.
-        const links = Array.from({ length: trackedLinks }, (_, position) => clickUrl(config, { digestId, deliveryId: row.id, position }));
+        const links = clickUrls(config, digestId, row.id, trackedLinks);
         const message = template.build({ to: row.email, unsubscribeUrl: recipient.unsubscribeUrl, messageId, slots: slotValues(recipient, links) }, scratch);
         return { message, messageId };
       },
