@@ -5,6 +5,7 @@ import { startTestApp, TEST_BASE_URL, type TestApp } from './helpers/app';
 import { describeEachEngine } from './helpers/engines';
 import { addArticles, addConfirmedSubscribers, waitForDigest } from './helpers/sending';
 import type { ReceivedMail } from './helpers/smtp';
+import { htmlFindings } from './helpers/html-validate';
 import { createStaff, signIn } from './helpers/staff';
 
 /**
@@ -71,6 +72,8 @@ describeEachEngine('click counts', (engine) => {
     const editor = await signIn(t, 'clicks.editor@example.com');
     const page = await editor.get(`/admin/digests/${id}`).expect(200);
     assert.match(page.text, /<h2 id="clicks-title">Clicks<\/h2>/);
+    // (The page's title is the digest's subject, a headline that may run past 70 characters.)
+    assert.deepEqual((await htmlFindings(page.text)).filter((f) => !f.startsWith('long-title')), [], 'the send page with its clicks is valid HTML');
     assert.match(page.text, new RegExp(`${articleUrls[0].replace(/[.?/]/g, '\\$&')}</a></td><td class="number">2</td>`));
 
     // The web copy never carries tracking links.

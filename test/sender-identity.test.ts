@@ -9,6 +9,7 @@ import { describeEachEngine } from './helpers/engines';
 import { createProgramme, entryFields } from './helpers/factories';
 import { addArticles, addConfirmedSubscribers, waitForDigest } from './helpers/sending';
 import type { ReceivedMail } from './helpers/smtp';
+import { htmlFindings } from './helpers/html-validate';
 import { createStaff, signIn, submitForm } from './helpers/staff';
 
 /** Issue 13, readers: a sender name per topic or programme on MAIL_FROM's address, and MAIL_REPLY_TO. */
@@ -94,6 +95,7 @@ describeEachEngine('sender names and Reply-To', (engine) => {
     const bad = await submitForm(editor, '/admin/topics', '/admin/topics/banking', { senderName: 'x'.repeat(121) });
     assert.equal(bad.status, 422);
     assert.match(bad.text, /id="error-senderName-banking"/);
+    assert.deepEqual(await htmlFindings(bad.text), [], 'the page with an error is valid HTML');
     assert.equal((await t.db('topics').where({ slug: 'banking' }).first('sender_name')).sender_name, 'The Banking Brief', 'unchanged');
   });
 
