@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isPostgres, type Db } from '../db';
+import { isPostgres, toDate, type Db } from '../db';
 
 /** SQL of the transactional mail queue (confirmations, receipts): one row per message to send. */
 
@@ -77,6 +77,12 @@ export async function claimDueMailJobs(db: Db, limit: number, lockedUntil: Date,
     }
     return jobs;
   });
+}
+
+/** When the next queued job not yet due falls due (an import's confirmations wait for their send slots); null when none waits. */
+export async function findNextMailJobDue(db: Conn, now = new Date()): Promise<Date | null> {
+  const row = await db('mail_jobs').where('status', 'queued').where('run_after', '>', now).min({ at: 'run_after' }).first();
+  return toDate(row?.at);
 }
 
 export function markMailJobSent(db: Conn, id: number, now = new Date()) {
