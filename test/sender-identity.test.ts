@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config';
+import { digestFromHeader } from '../src/mail/sender';
 import { startTestApp, type TestApp } from './helpers/app';
 import { describeEachEngine } from './helpers/engines';
 import { createProgramme, entryFields } from './helpers/factories';
@@ -114,6 +115,17 @@ describeEachEngine('sender names and Reply-To', (engine) => {
     await t.agent().post(`/api/awards/${programme.slug}/entries`).send({ ...entryFields({ organisation: 'Other Bank', contactEmail: 'entrant.two@example.com' }), consent: true }).expect(201);
     const [second] = await t.smtp.waitFor(addressedTo('entrant.two@example.com'));
     assert.deepEqual(fromOf(second), { address: 'newsletter@masthead.test', name: 'Masthead' });
+  });
+});
+
+describe('the From header of a digest of several topics', () => {
+  const MAIL_FROM = 'Masthead <newsletter@masthead.test>';
+  it('uses a sender name only when every topic shares it', () => {
+    assert.equal(digestFromHeader(MAIL_FROM, ['The Desk', 'The Desk', ' The Desk ']), '"The Desk" <newsletter@masthead.test>');
+    assert.equal(digestFromHeader(MAIL_FROM, ['The Desk', 'Other Desk']), MAIL_FROM);
+    assert.equal(digestFromHeader(MAIL_FROM, ['The Desk', null]), MAIL_FROM);
+    assert.equal(digestFromHeader(MAIL_FROM, [null, '']), MAIL_FROM);
+    assert.equal(digestFromHeader('newsletter@masthead.test', ['Zoë']), '=?UTF-8?Q?Zo=C3=AB?= <newsletter@masthead.test>');
   });
 });
 

@@ -4,7 +4,7 @@ import { compiledParts, slotValues } from '../digests/render';
 import { findDigestForSending } from '../digests/queries';
 import { recipientFor, storedLinks } from '../digests/service';
 import { clickUrls } from '../clicks/links';
-import { formatMailbox, senderFor } from '../mail/sender';
+import { digestFromHeader } from '../mail/sender';
 import { compileDigestMessage, digestMessageId, domainOf, type MessageTemplate } from './mime';
 import type { ClaimedDelivery } from './queries';
 
@@ -48,11 +48,10 @@ export function createPlanCache(db: Db, config: Config) {
       if (cached) return cached;
       const digest = await findDigestForSending(db, digestId);
       if (!digest) return null;
-      const sender = senderFor(config.mailFrom, [digest.topic_sender_name]);
       const links = storedLinks(digest.links);
       const template = compileDigestMessage({
-        // MAIL_FROM byte for byte unless the topic names its sender.
-        from: digest.topic_sender_name ? formatMailbox(sender) : config.mailFrom,
+        // MERGE: a multi-topic digest passes every topic's sender name here.
+        from: digestFromHeader(config.mailFrom, [digest.topic_sender_name]),
         replyTo: config.mailReplyTo,
         subject: digest.subject,
         listId: `"${config.orgName}: ${digest.topic_name}" <${digest.topic_slug}.newsletter.${domain}>`,

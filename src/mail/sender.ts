@@ -28,6 +28,15 @@ export function senderFor(mailFrom: string, senderNames: (string | null | undefi
   return names.size === 1 && only ? { name: only, address: from.address } : from;
 }
 
+/**
+ * The From header of a digest of these topics (their sender names): MAIL_FROM byte for byte
+ * unless they all share one name, then that name on MAIL_FROM's address.
+ */
+export function digestFromHeader(mailFrom: string, topicSenderNames: (string | null | undefined)[]): string {
+  const sender = senderFor(mailFrom, topicSenderNames);
+  return sender.name === parseMailFrom(mailFrom).name ? mailFrom : formatMailbox(sender);
+}
+
 /** The sender of a programme's emails: its sender name on MAIL_FROM's address, or MAIL_FROM. */
 export const programmeSender = (mailFrom: string, programme: { sender_name?: string | null }): Mailbox => senderFor(mailFrom, [programme.sender_name]);
 
