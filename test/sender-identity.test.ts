@@ -100,6 +100,21 @@ describeEachEngine('sender names and Reply-To', (engine) => {
     assert.equal((await t.db('topics').where({ slug: 'banking' }).first('sender_name')).sender_name, 'The Banking Brief', 'unchanged');
   });
 
+  it('the console’s programme form sets and shows the sender name', async () => {
+    await createStaff(t, 'programme.editor@example.com', 'editor');
+    const editor = await signIn(t, 'programme.editor@example.com');
+    const created = await submitForm(editor, '/admin/programmes/new', '/admin/programmes', {
+      slug: 'sender-awards', code: 'SNDR27', name: 'Sender Awards 2027', description: 'Awards with their own sender name.',
+      senderName: 'The Sender Awards', timeZone: 'Europe/London', opensAt: '2027-01-05T09:00', closesAt: '2027-03-31T23:59',
+      statementMinWords: '20', statementMaxWords: '500',
+      'category-0-slug': 'best-bank', 'category-0-name': 'Best Bank', 'category-0-description': 'The best bank.',
+    });
+    assert.equal(created.status, 303);
+    assert.equal((await t.db('programmes').where({ slug: 'sender-awards' }).first('sender_name')).sender_name, 'The Sender Awards');
+    const edit = await editor.get('/admin/programmes/sender-awards').expect(200);
+    assert.match(edit.text, /name="senderName" type="text" value="The Sender Awards"/);
+  });
+
   it('a programme’s sender name names its entry emails; transactional mail carries Reply-To too', async () => {
     const programme = await createProgramme(t, { senderName: 'Prix Bancaire Ø' });
     assert.equal((programme as { senderName?: string }).senderName, 'Prix Bancaire Ø');
