@@ -5,12 +5,11 @@ import { createDb, migrateLatest } from '../src/db';
 
 /**
  * A benchmark's own migrated database: a SQLite file in a temporary DATA_DIR, or with
- * BENCH_DATABASE_URL a fresh schema on that PostgreSQL server. `databaseUrl` is what a
+ * BENCH_DATABASE_URL (or the `baseUrl` given) a fresh schema on that PostgreSQL server. `databaseUrl` is what a
  * spawned server process needs to land in the same place (null: SQLite in dataDir).
  */
-export async function benchDatabase(name: string) {
+export async function benchDatabase(name: string, baseUrl = process.env.BENCH_DATABASE_URL || null) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `masthead-bench-${name}-`));
-  const baseUrl = process.env.BENCH_DATABASE_URL || null;
   const schema = `bench_${name}_${process.pid}`;
   let databaseUrl: string | null = null;
   if (baseUrl) {

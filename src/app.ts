@@ -26,6 +26,7 @@ import { scheduleAdminRoutes } from './schedules/routes';
 import { requireStorage } from './http/storage-guard';
 import type { Logger } from './logger';
 import { homeRoutes } from './pages/routes';
+import { siteRoutes } from './pages/site-routes';
 import { installViews } from './pages/views';
 import { subscriberAdminRoutes } from './subscribers/admin-routes';
 import { topicAdminRoutes } from './topics/routes';
@@ -43,6 +44,9 @@ export interface AppDeps {
   snsFetch?: SnsFetch;
 }
 
+/** A logo served over plain http needs its origin allowed by the page's CSP (https ones already are). */
+const plainHttpOrigin = (address: string | null) => (address?.startsWith('http:') ? [new URL(address).origin] : []);
+
 /** Builds the Express app from its dependencies; it opens no port (server.ts and tests do). */
 export function createApp(deps: AppDeps): Express {
   const { config, db, logger } = deps;
@@ -59,7 +63,7 @@ export function createApp(deps: AppDeps): Express {
         directives: {
           defaultSrc: ["'self'"],
           formAction: ["'self'"],
-          imgSrc: ["'self'", 'https:', 'data:'],
+          imgSrc: ["'self'", 'https:', 'data:', ...plainHttpOrigin(config.site.brandLogoUrl)],
           upgradeInsecureRequests: secure ? [] : null,
         },
       },
@@ -93,6 +97,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(bounceWebhookRoutes(deps));
   app.use('/admin', consoleRoutes({ ...deps, limitPublicPosts }));
   app.use(homeRoutes({ db, config, csrf }));
+  app.use(siteRoutes({ config }));
   app.use(subscriberRoutes({ ...deps, csrf, limitPublicPosts }));
   app.use(digestRoutes(deps));
   app.use(clickRoutes(deps));

@@ -31,6 +31,8 @@ export interface Config {
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   orgName: string;
   postalAddress: string;
+  /** The site's public pages: terms of entry and privacy notice (file text, or null for the default copy), contact address. */
+  site: { termsText: string | null; privacyText: string | null; contactEmail: string; brandLogoUrl: string | null };
   feedPollMinutes: number;
   /** A schedule's occurrence missed while no process ran is still sent when at most this late. */
   scheduleCatchupMinutes: number;
@@ -109,6 +111,19 @@ const trustProxyFrom = z
   });
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+/** A logo's address: an http(s) URL, or a path on this site ("/static/logo.svg"), nothing a page could run. */
+const logoAddress = z
+  .string()
+  .trim()
+  .refine((value) => {
+    if (/^\/(?!\/)[^\s"'<>\\]*$/.test(value)) return true;
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol) && !/[\s"'<>]/.test(value);
+    } catch {
+      return false;
+    }
+  }, 'must be an https:// or http:// URL, or a path starting with /');
 const secretValue = z.string().trim().min(16, 'must be at least 16 characters');
 
 const envSchema = z.object({
@@ -132,6 +147,10 @@ const envSchema = z.object({
   DKIM_PRIVATE_KEY_FILE: nonEmpty.optional(),
   ORG_NAME: nonEmpty.default('The Finance Ledger'),
   POSTAL_ADDRESS: nonEmpty.default('12 Example Street, London EC2A 1AA, United Kingdom'),
+  TERMS_FILE: nonEmpty.optional(),
+  PRIVACY_FILE: nonEmpty.optional(),
+  CONTACT_EMAIL: z.string().trim().email('must be an email address').default('contact@example.com'),
+  BRAND_LOGO_URL: logoAddress.optional(),
   FEED_POLL_MINUTES: numberFrom(0.1).default(15),
   SCHEDULE_CATCHUP_MINUTES: intFrom(0).default(60),
   FEED_ALLOW_PRIVATE: booleanFrom.default(false),
@@ -182,6 +201,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
 
   return Object.freeze({
+    site: Object.freeze({
+      termsText: pageFile('TERMS_FILE', e.TERMS_FILE),
+      privacyText: pageFile('PRIVACY_FILE', e.PRIVACY_FILE),
+      contactEmail: e.CONTACT_EMAIL,
+      brandLogoUrl: e.BRAND_LOGO_URL ?? null,
+    }),
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
@@ -227,6 +252,19 @@ function postmarkCredentials(e: { POSTMARK_WEBHOOK_USER?: string; POSTMARK_WEBHO
     throw new ConfigError('Configuration error: POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD are set together or not at all');
   }
   return e.POSTMARK_WEBHOOK_USER ? { user: e.POSTMARK_WEBHOOK_USER, password: e.POSTMARK_WEBHOOK_PASSWORD! } : null;
+}
+
+/** A page's text from a file (plain text, UTF-8), read once at start; unset: null, the built-in copy. */
+function pageFile(name: string, file: string | undefined): string | null {
+  if (!file) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(`Configuration error: ${name} cannot be read (${file})`);
+  }
+  if (!text.trim()) throw new ConfigError(`Configuration error: ${name} is empty (${file})`);
+  return text;
 }
 
 /** Outside production a missing secret is generated once and kept (mode 0600) in DATA_DIR. */

@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * base64url(JSON payload) "." base64url(HMAC-SHA256). The purpose is inside the signed
  * payload, so a token minted for one action is refused by every other.
  */
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'receipt' | 'staff-welcome' | 'staff-reset';
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'receipt' | 'staff-welcome' | 'staff-reset' | 'draft' | 'held-documents' | 'entrant-sign-in' | 'entrant-session';
 
 export interface TokenClaims {
   purpose: TokenPurpose;

@@ -1,4 +1,6 @@
+import { createDraftReminders } from './awards/draft-reminders';
 import { duplicateAttemptEmailHandler } from './awards/duplicate-attempt-email';
+import { entrantEmailHandlers } from './awards/entrant-emails';
 import { entryConfirmationEmailHandler } from './awards/entry-confirmation-email';
 import { ENTRY_CONFIRMATION_MAIL, ENTRY_DUPLICATE_ATTEMPT_MAIL } from './awards/service';
 import { createBounceMailbox } from './bounces/mailbox';
@@ -23,8 +25,8 @@ import { STAFF_RESET_MAIL, STAFF_WELCOME_MAIL } from './staff/service';
 /**
  * The background work every server process (and `npm run worker`) runs: the
  * transactional mail sender (each feature registers the messages it queues), the digest
- * sender, the feed poller, the results releaser, the digest schedules and, when configured,
- * the bounce mailbox.
+ * sender, the feed poller, the results releaser, the digest schedules, the draft reminders
+ * and, when configured, the bounce mailbox.
  */
 export function createWorkers(deps: {
   config: Config;
@@ -47,6 +49,7 @@ export function createWorkers(deps: {
       [STAFF_RESET_MAIL]: staffAccessEmailHandler(deps, STAFF_RESET_MAIL),
       [ENTRY_DUPLICATE_ATTEMPT_MAIL]: duplicateAttemptEmailHandler(deps),
       [RESULT_MAIL]: resultEmailHandler(deps),
+      ...entrantEmailHandlers(deps),
     },
   });
 
@@ -64,6 +67,7 @@ export function createWorkers(deps: {
   const housekeeping = createStaffHousekeeping({ db: deps.db, logger: deps.logger });
   const { imapUrl, imapPollMinutes } = deps.config.bounces;
   const bounceMailbox = imapUrl ? createBounceMailbox({ ...deps, imapUrl, intervalMs: imapPollMinutes * 60_000 }) : null;
+  const draftReminders = createDraftReminders({ db: deps.db, logger: deps.logger, queued: () => mailJobs.kick() });
 
   return {
     mailJobs,
@@ -73,6 +77,7 @@ export function createWorkers(deps: {
     schedules,
     housekeeping,
     bounceMailbox,
+    draftReminders,
     start() {
       mailJobs.start();
       delivery.start();
@@ -81,9 +86,11 @@ export function createWorkers(deps: {
       schedules.start();
       housekeeping.start();
       bounceMailbox?.start();
+      draftReminders.start();
     },
     async stop() {
       await bounceMailbox?.stop();
+      await draftReminders.stop();
       await housekeeping.stop();
       await schedules.stop();
       await results.stop();

@@ -123,11 +123,13 @@ describeEachEngine('award entries', (engine) => {
       assert.match(form.text, /There is a problem/);
       assert.match(form.text, new RegExp(`id="error-${field}"`), `the message for ${field} sits beside it`);
       if (field !== 'organisation') assert.match(form.text, /value="Invalid Ltd"/, 'values are kept');
-      assert.match(form.text, /choose any files again/);
+      assert.match(form.text, /<span>kept\.pdf<\/span>/, 'the document is held for the form, not to be chosen again');
     }
     assert.equal(await countRows(t, 'entries'), entries);
     assert.equal(await countRows(t, 'entry_documents'), 2, 'only the first test’s documents exist');
-    assert.equal(uploadedFileCount(t), 2, 'files of refused entries are not kept');
+    // Each refused form's document is held for it (test/entry-drafts.test.ts), not on any entry.
+    assert.equal(await countRows(t, 'held_documents'), cases.length);
+    assert.equal(uploadedFileCount(t), 2 + cases.length, 'only held files are kept beside the entries’ own');
 
     const malformed = await t.agent().post(`/api/awards/${programme.slug}/entries`).set('Content-Type', 'application/json').send('{"category":');
     assert.equal(malformed.status, 400);

@@ -50,7 +50,9 @@ describeEachEngine('hardening: duplicate entries', (engine) => {
       assert.ok(!JSON.stringify(api.body).includes(leak), `the JSON answer does not show ${leak}`);
       assert.ok(!page.text.includes(leak), `the page does not show ${leak}`);
     }
-    assert.deepEqual({ entries: await countRows(t, 'entries'), documents: await countRows(t, 'entry_documents'), files: uploadedFileCount(t) }, before);
+    // The refused form's document is held for it (so a corrected form keeps it), on no entry.
+    assert.match(page.text, /<span>ours\.pdf<\/span>/);
+    assert.deepEqual({ entries: await countRows(t, 'entries'), documents: await countRows(t, 'entry_documents'), files: uploadedFileCount(t) }, { ...before, files: before.files + 1 });
 
     // One notice to the first contact, however many attempts: at most one an hour per entry.
     const [notice] = await t.smtp.waitFor(sentTo('priya@northwind.example'));

@@ -3,7 +3,7 @@ import type { StaffRole } from '../staff/schema';
 
 /** Who made a change: a signed-in staff member, one of their API tokens, or the operator's ADMIN_TOKEN. */
 export interface Actor {
-  type: 'staff' | 'token' | 'operator' | 'system';
+  type: 'staff' | 'token' | 'operator' | 'system' | 'entrant';
   staffId: number | null;
   /** What the log shows: the staff member's address, "operator token", or "system". */
   label: string;

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { toDate, type Db } from '../db';
 import { notFound } from '../errors';
 import { jsonBody } from '../http/body';
@@ -7,12 +8,15 @@ import { parseInput, parseQuery } from '../http/validate';
 import { sendDocument } from './documents';
 import { sendEntriesCsv } from './entry-export';
 import {
+  countDrafts,
   countEntries,
   findDocumentByKey,
   findEntryByReference,
   findEntryListing,
+  listDraftsPage,
   listEntriesPage,
   type DocumentRow,
+  type DraftListingRow,
   type EntryRow,
   type StatusChangeRow,
 } from './queries';
@@ -30,6 +34,22 @@ import {
 } from './service';
 
 const iso = (value: unknown) => toDate(value)?.toISOString() ?? null;
+
+const draftListQuery = z.object({ status: z.literal('draft'), programme: z.string().trim().max(80).optional() });
+
+function draftView(draft: DraftListingRow) {
+  const fields = JSON.parse(draft.fields) as Record<string, unknown>;
+  return {
+    draft: draft.id,
+    status: 'draft',
+    programme: draft.programme_slug,
+    category: fields.category || null,
+    organisation: fields.organisation || null,
+    contactEmail: draft.contact_email,
+    createdAt: iso(draft.created_at),
+    updatedAt: iso(draft.updated_at),
+  };
+}
 
 function entryView(
   entry: EntryRow & { programme_slug?: string; category_slug?: string },
@@ -91,6 +111,13 @@ export function awardAdminRoutes(deps: { db: Db; config: { dataDir: string } }):
   });
 
   router.get('/entries', async (req, res) => {
+    // Drafts are not entries: they are listed only when asked for by name.
+    if (req.query.status === 'draft') {
+      const query = parseQuery(draftListQuery.extend(pageQuery.shape), req.query);
+      const { programmeId } = await resolveEntryFilter(db, { programme: query.programme });
+      const [total, rows] = await Promise.all([countDrafts(db, programmeId), listDraftsPage(db, programmeId, (query.page - 1) * query.pageSize, query.pageSize)]);
+      return void res.json({ items: rows.map(draftView), total, page: query.page, pageSize: query.pageSize });
+    }
     const query = parseQuery(entryListQuery.extend(pageQuery.shape), req.query);
     const filter = await resolveEntryFilter(db, query);
     if (query.format === 'csv' || (!query.format && wantsCsv(req))) return sendEntriesCsv(res, db, filter);

@@ -2,12 +2,13 @@ import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { renderConsole, setFlash } from '../console/render';
 import { EDITORS } from '../console/screens';
-import type { Db } from '../db';
+import { toDate, type Db } from '../db';
 import { AppError } from '../errors';
 import { formBody } from '../http/body';
 import type { Csrf } from '../http/csrf';
 import { requireRole } from '../http/staff-session';
-import { programmeInput, programmePatch, WORD_LIMITS } from './schema';
+import { faqsOf } from './programme-pages';
+import { PAGE_LIMITS, programmeInput, programmePatch, WORD_LIMITS } from './schema';
 import { createProgramme, findProgramme, listProgrammesWithEntryCounts, updateProgramme, type Programme } from './service';
 import { localDateTime, timeZones } from './time';
 
@@ -20,8 +21,9 @@ import { localDateTime, timeZones } from './time';
 const MAX_CATEGORIES = 100;
 const BLANK_ROWS = 3;
 const CATEGORY_FIELDS = ['slug', 'name', 'description', 'region'] as const;
-// Every category row is five fields; the programme's own are ten.
-const FORM_FIELDS = MAX_CATEGORIES * 5 + 20;
+const BLANK_FAQS = 2;
+// Every category row is five fields, every FAQ two; the programme's own are fifteen.
+const FORM_FIELDS = MAX_CATEGORIES * 5 + (PAGE_LIMITS.faqs + BLANK_FAQS) * 2 + 25;
 // The list's address /admin/programmes/new is the form, so no programme may be called that here.
 const RESERVED_SLUGS = new Set(['new']);
 
@@ -45,8 +47,15 @@ interface FormValues {
   closesAt: string;
   statementMinWords: string;
   statementMaxWords: string;
+  shortlistAt: string;
+  ceremonyAt: string;
+  eligibility: string;
+  judgingCriteria: string;
   categories: CategoryRowValues[];
+  faqs: Array<{ question: string; answer: string }>;
 }
+
+const PAGE_FIELDS = ['shortlistAt', 'ceremonyAt', 'eligibility', 'judgingCriteria'] as const;
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
@@ -59,8 +68,13 @@ function formValues(body: Record<string, unknown>): FormValues {
     if (!existing && CATEGORY_FIELDS.every((f) => !row[f].trim())) continue;
     categories.push({ ...row, existing, remove: body[`category-${i}-remove`] === 'on' });
   }
-  const fields = ['slug', 'code', 'name', 'description', 'senderName', 'timeZone', 'opensAt', 'closesAt', 'statementMinWords', 'statementMaxWords'] as const;
-  return { ...(Object.fromEntries(fields.map((f) => [f, text(body[f])])) as Omit<FormValues, 'categories'>), categories };
+  const faqs: FormValues['faqs'] = [];
+  for (let i = 0; i < PAGE_LIMITS.faqs + BLANK_FAQS; i++) {
+    const faq = { question: text(body[`faq-${i}-question`]), answer: text(body[`faq-${i}-answer`]) };
+    if (faq.question.trim() || faq.answer.trim()) faqs.push(faq);
+  }
+  const fields = ['slug', 'code', 'name', 'description', 'senderName', 'timeZone', 'opensAt', 'closesAt', 'statementMinWords', 'statementMaxWords', ...PAGE_FIELDS] as const;
+  return { ...(Object.fromEntries(fields.map((f) => [f, text(body[f])])) as Omit<FormValues, 'categories' | 'faqs'>), categories, faqs };
 }
 
 function valuesOf(p: Programme): FormValues {
@@ -76,7 +90,12 @@ function valuesOf(p: Programme): FormValues {
     closesAt: localDateTime(p.closesAt, zone),
     statementMinWords: String(p.row.statement_min_words),
     statementMaxWords: String(p.row.statement_max_words),
+    shortlistAt: p.row.shortlist_at ? localDateTime(toDate(p.row.shortlist_at)!, zone) : '',
+    ceremonyAt: p.row.ceremony_at ? localDateTime(toDate(p.row.ceremony_at)!, zone) : '',
+    eligibility: p.row.eligibility ?? '',
+    judgingCriteria: p.row.judging_criteria ?? '',
     categories: p.categories.map((c) => ({ slug: c.slug, name: c.name, description: c.description, region: c.region ?? '', existing: true, remove: false })),
+    faqs: faqsOf(p.row),
   };
 }
 
@@ -97,6 +116,12 @@ function programmeFields(values: FormValues) {
       statementMinWords: words(values.statementMinWords),
       statementMaxWords: words(values.statementMaxWords),
       categories: kept.map(({ c }) => ({ slug: c.slug.trim(), name: c.name, description: c.description, region: c.region || undefined })),
+      // Blank key dates and texts clear them; the FAQ rows are those with anything typed.
+      shortlistAt: values.shortlistAt.trim() || null,
+      ceremonyAt: values.ceremonyAt.trim() || null,
+      eligibility: values.eligibility,
+      judgingCriteria: values.judgingCriteria,
+      faqs: values.faqs,
     },
   };
 }
@@ -106,7 +131,12 @@ function formErrors(error: z.ZodError, rowOf: number[]): Record<string, string> 
   const errors: Record<string, string> = {};
   for (const issue of error.issues) {
     const [field, index, sub] = issue.path;
-    const key = field === 'categories' && typeof index === 'number' && sub ? `category-${rowOf[index]}-${String(sub)}` : String(field ?? '_');
+    const key =
+      field === 'categories' && typeof index === 'number' && sub
+        ? `category-${rowOf[index]}-${String(sub)}`
+        : field === 'faqs' && typeof index === 'number' && sub
+          ? `faq-${index}-${String(sub)}`
+          : String(field ?? '_');
     errors[key] ??= issue.message;
   }
   return errors;
@@ -139,7 +169,12 @@ const LABELS = {
   closesAt: 'Entries close',
   statementMinWords: 'Fewest words',
   statementMaxWords: 'Most words',
+  shortlistAt: 'Shortlist announced',
+  ceremonyAt: 'Awards ceremony',
+  eligibility: 'Who can enter',
+  judgingCriteria: 'How entries are judged',
   categories: 'Categories',
+  faqs: 'Questions entrants ask',
 };
 
 export function programmeConsoleRoutes(deps: { db: Db; csrf: Csrf }): Router {
@@ -173,6 +208,7 @@ export function programmeConsoleRoutes(deps: { db: Db; csrf: Csrf }): Router {
     // Blank rows to add categories; a row keeps its number across a re-render so its messages stay beside it.
     const rows = [...values.categories, ...Array.from({ length: BLANK_ROWS }, () => ({ slug: '', name: '', description: '', region: '', existing: false, remove: false }))];
     const zones = timeZones();
+    const faqRows = [...values.faqs, ...Array.from({ length: Math.min(BLANK_FAQS, PAGE_LIMITS.faqs - values.faqs.length) }, () => ({ question: '', answer: '' }))];
     renderConsole(req, res, 'awards/views/console-programme.njk', {
       title: data.programme ? `Edit ${data.programme.row.name}` : 'New programme',
       creating: !data.programme,
@@ -180,8 +216,11 @@ export function programmeConsoleRoutes(deps: { db: Db; csrf: Csrf }): Router {
       savedZone: data.programme?.row.time_zone ?? null,
       values,
       rows,
+      faqRows,
+      pageLimits: PAGE_LIMITS,
       errors: data.errors,
-      labels: LABELS,
+      // The summary names a FAQ row's field as the form shows it ("Question 2: answer").
+      labels: { ...LABELS, ...Object.fromEntries(faqRows.flatMap((_, i) => [[`faq-${i}-question`, `Question ${i + 1}`], [`faq-${i}-answer`, `Question ${i + 1}, answer`]])) },
       zones: zones.includes(values.timeZone) || !values.timeZone ? zones : [values.timeZone, ...zones],
       wordLimits: WORD_LIMITS,
     }, status);
@@ -189,7 +228,8 @@ export function programmeConsoleRoutes(deps: { db: Db; csrf: Csrf }): Router {
 
   const blank = (): FormValues => ({
     slug: '', code: '', name: '', description: '', senderName: '', timeZone: 'Europe/London', opensAt: '', closesAt: '',
-    statementMinWords: String(WORD_LIMITS.min), statementMaxWords: String(WORD_LIMITS.max), categories: [],
+    statementMinWords: String(WORD_LIMITS.min), statementMaxWords: String(WORD_LIMITS.max),
+    shortlistAt: '', ceremonyAt: '', eligibility: '', judgingCriteria: '', categories: [], faqs: [],
   });
 
   router.get('/programmes/new', csrf.provideToken, (req, res) => renderForm(req, res, 200, { programme: null, values: blank(), errors: {} }));

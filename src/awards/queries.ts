@@ -22,6 +22,12 @@ export interface ProgrammeRow {
   /** When the results become public (set by an admin), and when they were (by the releasing process). */
   results_release_at?: unknown;
   results_released_at?: unknown;
+  /** The call for entries' own sections (programme-pages.ts); FAQs as a JSON list. */
+  shortlist_at?: unknown;
+  ceremony_at?: unknown;
+  eligibility?: string | null;
+  judging_criteria?: string | null;
+  faqs?: string | null;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -254,7 +260,12 @@ export function findCategoryById(db: Conn, id: number): Promise<CategoryRow | un
 export async function listKnownStorageKeys(db: Conn, keys: string[]): Promise<Set<string>> {
   const known = new Set<string>();
   for (let i = 0; i < keys.length; i += 500) {
-    const rows: { storage_key: string }[] = await db('entry_documents').whereIn('storage_key', keys.slice(i, i + 500)).select('storage_key');
+    const chunk = keys.slice(i, i + 500);
+    // A document held for a form or a draft is known too: the sweep leaves it to its own age rule.
+    const rows: { storage_key: string }[] = await db('entry_documents')
+      .whereIn('storage_key', chunk)
+      .select('storage_key')
+      .unionAll(db('held_documents').whereIn('storage_key', chunk).select('storage_key'));
     for (const row of rows) known.add(row.storage_key);
   }
   return known;
@@ -274,4 +285,179 @@ export function countEntriesByCategoryAndStatus(db: Conn, programmeIds: number[]
     .whereIn('programme_id', programmeIds)
     .groupBy('programme_id', 'category_id', 'status')
     .select('programme_id', 'category_id', 'status', db.raw('count(*) as n'));
+}
+
+// ---- Entrants: drafts, held documents, edits, "my entries" sign-ins, reminders ----
+
+export interface DraftRow {
+  id: number;
+  programme_id: number;
+  status: 'draft' | 'submitted';
+  contact_email: string;
+  contact_email_key: string;
+  /** JSON of the form's fields as typed. */
+  fields: string;
+  nonce: string;
+  entry_id: number | null;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+export async function insertDraft(db: Conn, row: Omit<DraftRow, 'id'>): Promise<number> {
+  const [inserted] = await db('entry_drafts').insert(row).returning('id');
+  return typeof inserted === 'object' ? inserted.id : inserted;
+}
+
+export function findDraftById(db: Conn, id: number): Promise<DraftRow | undefined> {
+  return db('entry_drafts').where({ id }).first();
+}
+
+/** Changes a draft that is still a draft; 0 when it was submitted meanwhile. */
+export function updateDraft(db: Conn, id: number, patch: Partial<Pick<DraftRow, 'contact_email' | 'contact_email_key' | 'fields' | 'updated_at'>>): Promise<number> {
+  return db('entry_drafts').where({ id, status: 'draft' }).update(patch);
+}
+
+/** Marks a draft submitted as this entry; 0 when another request submitted it first. */
+export function markDraftSubmitted(db: Conn, id: number, entryId: number, now: Date): Promise<number> {
+  return db('entry_drafts').where({ id, status: 'draft' }).update({ status: 'submitted', entry_id: entryId, updated_at: now });
+}
+
+export type DraftListingRow = DraftRow & { programme_slug: string; programme_name: string; closes_at: unknown; opens_at: unknown };
+
+function draftsWithProgrammes(db: Conn) {
+  return db('entry_drafts')
+    .join('programmes', 'programmes.id', 'entry_drafts.programme_id')
+    .where('entry_drafts.status', 'draft')
+    .select('entry_drafts.*', 'programmes.slug as programme_slug', 'programmes.name as programme_name', 'programmes.closes_at', 'programmes.opens_at');
+}
+
+export function listDraftsOfEmail(db: Conn, emailKey: string): Promise<DraftListingRow[]> {
+  return draftsWithProgrammes(db).where('entry_drafts.contact_email_key', emailKey).orderBy('entry_drafts.id');
+}
+
+export function listDraftsPage(db: Conn, programmeId: number | undefined, offset: number, limit: number): Promise<DraftListingRow[]> {
+  const query = draftsWithProgrammes(db);
+  if (programmeId) query.where('entry_drafts.programme_id', programmeId);
+  return query.orderBy('entry_drafts.id').offset(offset).limit(limit);
+}
+
+export async function countDrafts(db: Conn, programmeId: number | undefined): Promise<number> {
+  const query = db('entry_drafts').where('status', 'draft');
+  if (programmeId) query.where('programme_id', programmeId);
+  const [{ n }] = await query.count({ n: '*' });
+  return Number(n);
+}
+
+/** Drafts of programmes open at `now` whose deadline is before `until`: the ones a reminder may be due for. */
+export function listDraftsClosingBefore(db: Conn, now: Date, until: Date): Promise<DraftListingRow[]> {
+  return draftsWithProgrammes(db)
+    .where('programmes.opens_at', '<=', now)
+    .where('programmes.closes_at', '>', now)
+    .where('programmes.closes_at', '<=', until)
+    .orderBy('entry_drafts.id');
+}
+
+/** Queues reminder jobs; one whose unique_key exists (queued by any process) is left out. */
+export function insertDraftReminderJobs(db: Conn, jobs: { kind: string; unique_key: string; draft_id: number; status: 'queued' | 'dropped' }[], now: Date) {
+  if (!jobs.length) return Promise.resolve();
+  const rows = jobs.map((job) => ({ ...job, attempts: 0, run_after: now, created_at: now }));
+  return db('mail_jobs').insert(rows).onConflict('unique_key').ignore();
+}
+
+export interface HeldDocumentRow {
+  id: number;
+  storage_key: string;
+  original_name: string;
+  content_type: string;
+  size_bytes: number;
+  draft_id: number | null;
+  created_at: unknown;
+}
+
+export function insertHeldDocuments(db: Conn, rows: Omit<HeldDocumentRow, 'id'>[]) {
+  return rows.length ? db('held_documents').insert(rows) : Promise.resolve();
+}
+
+export function listHeldDocuments(db: Conn, storageKeys: string[]): Promise<HeldDocumentRow[]> {
+  if (!storageKeys.length) return Promise.resolve([]);
+  return db('held_documents').whereIn('storage_key', storageKeys).orderBy('id');
+}
+
+export function listDraftDocuments(db: Conn, draftId: number): Promise<HeldDocumentRow[]> {
+  return db('held_documents').where({ draft_id: draftId }).orderBy('id');
+}
+
+/** Gives these held documents to the draft, and lets go of the draft's others (the sweep removes their files). */
+export async function setDraftDocuments(db: Conn, draftId: number, storageKeys: string[]) {
+  await db('held_documents').where({ draft_id: draftId }).whereNotIn('storage_key', storageKeys.length ? storageKeys : ['']).update({ draft_id: null });
+  if (storageKeys.length) await db('held_documents').whereIn('storage_key', storageKeys).update({ draft_id: draftId });
+}
+
+export function deleteHeldDocuments(db: Conn, storageKeys: string[]) {
+  return storageKeys.length ? db('held_documents').whereIn('storage_key', storageKeys).delete() : Promise.resolve(0);
+}
+
+/** Held documents no draft has and older than `before`: abandoned forms'. */
+export function listAbandonedHeldDocuments(db: Conn, before: Date): Promise<HeldDocumentRow[]> {
+  return db('held_documents').whereNull('draft_id').where('created_at', '<', before).orderBy('id').limit(1000);
+}
+
+/** Removes an entry's documents other than these (their files go with the sweep of orphans). */
+export function deleteEntryDocumentsExcept(db: Conn, entryId: number, keepKeys: string[]) {
+  return db('entry_documents').where({ entry_id: entryId }).whereNotIn('storage_key', keepKeys.length ? keepKeys : ['']).delete();
+}
+
+/** An entrant's change to their submitted entry, only while it is still submitted. */
+export function updateSubmittedEntry(db: Conn, id: number, patch: Partial<EntryRow>): Promise<number> {
+  return db('entries').where({ id, status: 'submitted' }).update(patch);
+}
+
+/** Whether any judge has been given the entry: judging has started on it. */
+export async function hasScorecards(db: Conn, entryId: number): Promise<boolean> {
+  return Boolean(await db('judging_scorecards').where({ entry_id: entryId }).first('id'));
+}
+
+export async function listEntryIdsWithScorecards(db: Conn, entryIds: number[]): Promise<Set<number>> {
+  if (!entryIds.length) return new Set();
+  const rows: { entry_id: number }[] = await db('judging_scorecards').whereIn('entry_id', entryIds).distinct('entry_id');
+  return new Set(rows.map((r) => Number(r.entry_id)));
+}
+
+export type EntrantEntryRow = EntryRow & { programme_slug: string; programme_name: string; closes_at: unknown; opens_at: unknown; results_released_at: unknown; category_name: string };
+
+export function listEntriesOfEmail(db: Conn, emailKey: string): Promise<EntrantEntryRow[]> {
+  return db('entries')
+    .join('programmes', 'programmes.id', 'entries.programme_id')
+    .join('categories', 'categories.id', 'entries.category_id')
+    .whereRaw('lower(entries.contact_email) = ?', [emailKey])
+    .select('entries.*', 'programmes.slug as programme_slug', 'programmes.name as programme_name', 'programmes.closes_at', 'programmes.opens_at', 'programmes.results_released_at', 'categories.name as category_name')
+    .orderBy('entries.id');
+}
+
+export interface SignInRow {
+  id: number;
+  email_key: string;
+  nonce: string;
+  created_at: unknown;
+  expires_at: unknown;
+  consumed_at: unknown;
+}
+
+export async function insertSignIn(db: Conn, row: Omit<SignInRow, 'id' | 'consumed_at'>): Promise<number> {
+  const [inserted] = await db('entrant_sign_ins').insert(row).returning('id');
+  return typeof inserted === 'object' ? inserted.id : inserted;
+}
+
+export function findSignInById(db: Conn, id: number): Promise<SignInRow | undefined> {
+  return db('entrant_sign_ins').where({ id }).first();
+}
+
+/** Uses a sign-in link: 1 for the one request that does, 0 for any other (used, expired, wrong nonce). */
+export function consumeSignIn(db: Conn, id: number, nonce: string, now: Date): Promise<number> {
+  return db('entrant_sign_ins').where({ id, nonce }).whereNull('consumed_at').where('expires_at', '>', now).update({ consumed_at: now });
+}
+
+export async function hasEntriesOrDrafts(db: Conn, emailKey: string): Promise<boolean> {
+  const entry = await db('entries').whereRaw('lower(contact_email) = ?', [emailKey]).first('id');
+  return Boolean(entry ?? (await db('entry_drafts').where({ contact_email_key: emailKey, status: 'draft' }).first('id')));
 }

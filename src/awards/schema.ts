@@ -126,6 +126,52 @@ const timeZone = z.string({ error: 'Give an IANA time zone such as Europe/London
 
 const wordLimit = z.number({ error: 'A whole number of words.' }).int().min(0).max(20_000);
 
+/** An optional key date: an instant, or null / "" to clear it (read in the programme's zone like the others). */
+const optionalInstant = z
+  .union([z.string({ error: 'Give a date and time (ISO 8601), or null.' }).trim().max(40, 'Give a date and time (ISO 8601).'), z.null()], {
+    error: 'Give a date and time (ISO 8601), or null.',
+  })
+  .transform((v) => v || null);
+
+/** A page text shown as paragraphs (a blank line between them, single newlines kept): plain text, no markup. */
+const pageText = (label: string, max: number) =>
+  z
+    .union([z.string({ error: `The ${label} is text.` }), z.null()], { error: `The ${label} is text.` })
+    .transform((v) => (v ?? '').replace(/\r\n?/g, '\n').trim())
+    .refine(noControlChars, `The ${label} contains characters that are not allowed.`)
+    .pipe(z.string().max(max, `The ${label} has at most ${max} characters.`))
+    .transform((v) => v || null);
+
+export const PAGE_LIMITS = { text: 6000, question: 300, answer: 3000, faqs: 30 };
+
+const faq = z.object(
+  {
+    question: line('question', PAGE_LIMITS.question),
+    answer: z
+      .string({ error: 'Write the answer.' })
+      .refine(noControlChars, 'The answer contains characters that are not allowed.')
+      .transform((v) => v.replace(/\r\n?/g, '\n').trim())
+      .pipe(z.string().min(1, 'Write the answer.').max(PAGE_LIMITS.answer, `The answer has at most ${PAGE_LIMITS.answer} characters.`)),
+  },
+  { error: 'Each FAQ is {question, answer}.' },
+);
+
+/** The call for entries' own sections: key dates beyond opening and closing, eligibility, judging criteria, FAQs. */
+export const programmePageFields = {
+  shortlistAt: optionalInstant.optional(),
+  ceremonyAt: optionalInstant.optional(),
+  eligibility: pageText('eligibility', PAGE_LIMITS.text).optional(),
+  judgingCriteria: pageText('judging criteria', PAGE_LIMITS.text).optional(),
+  faqs: z
+    .array(faq, { error: 'faqs is a list of {question, answer}.' })
+    .max(PAGE_LIMITS.faqs, `At most ${PAGE_LIMITS.faqs} FAQs.`)
+    .nullable()
+    .transform((v) => v ?? [])
+    .optional(),
+};
+
+export type ProgrammePageFields = { [K in keyof typeof programmePageFields]?: z.output<(typeof programmePageFields)[K]> };
+
 export const programmeInput = z.object({
   slug,
   code: z.string({ error: 'Give a short code such as GBFA26.' }).trim().regex(/^[A-Z0-9]{2,12}$/, 'A code is 2 to 12 capital letters and digits, such as GBFA26.'),
@@ -138,6 +184,7 @@ export const programmeInput = z.object({
   statementMinWords: wordLimit.default(WORD_LIMITS.min),
   statementMaxWords: wordLimit.default(WORD_LIMITS.max),
   categories: categoriesInput,
+  ...programmePageFields,
 });
 
 export type ProgrammeInput = z.output<typeof programmeInput>;
@@ -153,6 +200,7 @@ export const programmePatch = z
     statementMinWords: wordLimit,
     statementMaxWords: wordLimit,
     categories: categoriesInput,
+    ...programmePageFields,
   })
   .partial()
   .strict();
@@ -185,3 +233,47 @@ export const entryListQuery = z.object({
   q: z.string().trim().max(200).optional(),
   format: z.enum(['json', 'csv']).optional(),
 });
+
+/** The fields a draft keeps, as typed; what each may be is checked at submission. */
+export const DRAFT_TEXT_FIELDS = ['category', 'organisation', 'nominee', 'country', 'website', 'contactName', 'jobTitle', 'contactEmail', 'contactPhone', 'statement', 'consent'] as const;
+
+const draftText = (max: number) =>
+  z
+    .string({ error: 'This field is text.' })
+    .max(max, `At most ${max} characters.`)
+    .refine(noControlChars, 'This field contains characters that are not allowed.')
+    .optional()
+    .transform((v) => v ?? '');
+
+/**
+ * A draft needs only the contact's email (where its link goes); every other field is kept
+ * as typed, bounded in length, and checked when the entry is submitted, so an entrant can
+ * save half a web address or a statement that is still too short.
+ */
+export const draftInput = z.object({
+  contactEmail: emailAddress,
+  category: draftText(80),
+  organisation: draftText(200),
+  nominee: draftText(200),
+  country: draftText(2),
+  website: draftText(500),
+  contactName: draftText(120),
+  jobTitle: draftText(120),
+  contactPhone: draftText(40),
+  statement: draftText(20_000),
+  consent: draftText(10),
+  notForPublication: entryInput.shape.notForPublication,
+});
+
+export type DraftInput = z.output<typeof draftInput>;
+
+/** Statuses as an entrant reads them (after entrantStatus has applied the results embargo). */
+export const ENTRANT_STATUS_LABELS: Record<string, string> = {
+  draft: 'Draft',
+  submitted: 'Submitted',
+  under_review: 'Under review',
+  shortlisted: 'Shortlisted',
+  winner: 'Winner',
+  not_shortlisted: 'Not shortlisted',
+  withdrawn: 'Withdrawn',
+};

@@ -7,6 +7,8 @@ import { hasMailJobForEntrySince, insertMailJobs } from '../mail/job-queries';
 import { DAY, signToken, verifyToken } from '../tokens';
 import {
   countEntriesByCategoryAndStatus,
+  deleteHeldDocuments,
+  markDraftSubmitted,
   countEntriesInCategoriesOutside,
   deleteCategoriesWithoutEntries,
   findCategory,
@@ -35,6 +37,7 @@ import {
 import { countWords, entryInput, ENTRY_STATUSES, NEXT_STATUSES, type EntryInput, type ParsedEntry, type EntryStatus, type ProgrammeInput, type ProgrammePatch } from './schema';
 import { formatInZone, parseInstant, programmeState, type ProgrammeState } from './time';
 import type { StoredDocument } from './documents';
+import { pageColumns, pageView } from './programme-pages';
 
 /**
  * The rules of award programmes and entries, on plain values. Words: a programme is
@@ -109,6 +112,7 @@ export function programmeView(p: Programme) {
     statementWords: { min: p.row.statement_min_words, max: p.row.statement_max_words },
     categories: p.categories.map((c) => ({ slug: c.slug, name: c.name, description: c.description, region: c.region })),
     results: { releaseAt: toDate(p.row.results_release_at)?.toISOString() ?? null, released: Boolean(p.row.results_released_at) },
+    ...pageView(p.row),
   };
 }
 
@@ -140,6 +144,7 @@ function checkWordRange(min: number, max: number) {
 export async function createProgramme(db: Db, input: ProgrammeInput, now = new Date()): Promise<Programme> {
   const { opensAt, closesAt } = programmeDates(input.opensAt, input.closesAt, input.timeZone);
   checkWordRange(input.statementMinWords, input.statementMaxWords);
+  const page = pageColumns(input, input.timeZone, closesAt);
   try {
     await db.transaction(async (trx) => {
       const id = await insertProgramme(trx, {
@@ -153,6 +158,7 @@ export async function createProgramme(db: Db, input: ProgrammeInput, now = new D
         sender_name: input.senderName ?? null,
         statement_min_words: input.statementMinWords,
         statement_max_words: input.statementMaxWords,
+        ...page,
         created_at: now,
         updated_at: now,
       });
@@ -180,9 +186,11 @@ export async function updateProgramme(db: Db, slug: string, patch: ProgrammePatc
   const min = patch.statementMinWords ?? current.row.statement_min_words;
   const max = patch.statementMaxWords ?? current.row.statement_max_words;
   checkWordRange(min, max);
+  const page = pageColumns(patch, zone, dates?.closesAt ?? current.closesAt, current.row);
 
   await db.transaction(async (trx) => {
     await updateProgrammeRow(trx, current.row.id, {
+      ...page,
       ...(patch.name ? { name: patch.name } : {}),
       ...(patch.description ? { description: patch.description } : {}),
       ...(dates ? { opens_at: dates.opensAt, closes_at: dates.closesAt, time_zone: zone } : {}),
@@ -231,6 +239,10 @@ export interface EntrySubmission {
   source: 'form' | 'api';
   /** The form's one-time id; a repeat of the same form returns the first entry. */
   submissionId: string | null;
+  /** The documents were held for the form (or draft): their held rows go as the entry takes them. */
+  heldKeys?: string[];
+  /** The draft this submission completes: marked submitted in the same transaction. */
+  draftId?: number;
 }
 
 /**
@@ -264,7 +276,7 @@ export async function checkEntry(db: Db, programme: Programme, parsed: ParsedEnt
 
 // Says nothing of who entered or when: anyone can type a competitor's name.
 const DUPLICATE_MESSAGE = 'An entry for this organisation in this category has already been received; if you think this is wrong, contact us.';
-const duplicateError = () => new AppError(409, 'duplicate_entry', DUPLICATE_MESSAGE, { organisation: DUPLICATE_MESSAGE });
+export const duplicateError = () => new AppError(409, 'duplicate_entry', DUPLICATE_MESSAGE, { organisation: DUPLICATE_MESSAGE });
 
 /** A notice per first entry at most this often, so repeated attempts cannot flood its contact. */
 const DUPLICATE_NOTICE_EVERY_MS = 60 * 60_000;
@@ -333,6 +345,10 @@ export async function submitEntry(deps: AwardsDeps, submission: EntrySubmission,
           created_at: now,
         })),
       );
+      await deleteHeldDocuments(trx, submission.heldKeys ?? []);
+      if (submission.draftId && !(await markDraftSubmitted(trx, submission.draftId, id, now))) {
+        throw conflict('This draft has already been submitted.', 'draft_submitted');
+      }
       await insertMailJobs(trx, [{ kind: ENTRY_CONFIRMATION_MAIL, entry_id: id }], now);
       return { entry: { id, ...row }, repeated: false };
     });

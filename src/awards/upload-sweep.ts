@@ -3,13 +3,16 @@ import path from 'node:path';
 import type { Db } from '../db';
 import type { Logger } from '../logger';
 import { incomingDirectory, uploadsDirectory } from './documents';
-import { listKnownStorageKeys } from './queries';
+import { HELD_MAX_AGE_MS } from './held-documents';
+import { deleteHeldDocuments, listAbandonedHeldDocuments, listKnownStorageKeys } from './queries';
 
 /**
  * Removes what a killed process leaves in DATA_DIR/uploads: partial uploads in incoming/
  * (no request lasts an hour) and kept documents no row names (killed between keeping the
  * files and committing the entry). Only files older than these ages, so the uploads of a
  * request in flight, here or in another process on the same folder, are never touched.
+ * Documents held for a form that was never sent again (no draft took them) are let go after
+ * a day; their files then are orphans like any other.
  */
 export const INCOMING_MAX_AGE_MS = 60 * 60_000;
 export const ORPHAN_MIN_AGE_MS = 10 * 60_000;
@@ -39,6 +42,8 @@ async function filesIn(dir: string, now: number): Promise<{ name: string; full: 
 
 export async function sweepUploads(deps: { db: Db; dataDir: string; now?: number }): Promise<{ incoming: number; orphans: number }> {
   const now = deps.now ?? Date.now();
+  const abandoned = await listAbandonedHeldDocuments(deps.db, new Date(now - HELD_MAX_AGE_MS));
+  await deleteHeldDocuments(deps.db, abandoned.map((d) => d.storage_key));
   const stale = (await filesIn(incomingDirectory(deps.dataDir), now)).filter((f) => f.ageMs > INCOMING_MAX_AGE_MS);
   const old = (await filesIn(uploadsDirectory(deps.dataDir), now)).filter((f) => f.ageMs > ORPHAN_MIN_AGE_MS);
   const known = await listKnownStorageKeys(deps.db, old.map((f) => f.name));

@@ -1,21 +1,21 @@
 import type { Db } from '../db';
 import { storedLinks } from '../digests/service';
 import { readClickToken } from './links';
-import { countUniqueClicksByLink, deliveryBelongsToDigest, findDigestLinks, insertClickIgnoringRepeat } from './queries';
+import { countUniqueClicksByUrl, findDeliveryLinks, findDigestLinks, insertClickIgnoringRepeat } from './queries';
 
 /**
  * Click counts: a reader's click on a tracked link is counted once per link, then they go
  * on to the article. Opens are not tracked.
  */
 
-/** Where a click token leads (the stored digest's link), counting the click; null for a bad token. */
+/** Where a click token leads (the link stored with the delivery's message), counting the click; null for a bad token. */
 export async function followClick(db: Db, secret: string, token: unknown, now = new Date()): Promise<string | null> {
   const target = readClickToken(secret, token);
   if (!target) return null;
-  const digest = await findDigestLinks(db, target.digestId);
-  const url = storedLinks(digest?.links)?.[target.position];
+  const message = await findDeliveryLinks(db, target.deliveryId, target.digestId);
+  const url = storedLinks(message?.links)?.[target.position];
   if (!url) return null;
-  if (await deliveryBelongsToDigest(db, target.deliveryId, target.digestId)) await insertClickIgnoringRepeat(db, target, now);
+  await insertClickIgnoringRepeat(db, { ...target, url }, now);
   return url;
 }
 
@@ -23,6 +23,6 @@ export async function followClick(db: Db, secret: string, token: unknown, now = 
 export async function digestClicks(db: Db, digestId: string): Promise<{ url: string; unique: number }[] | null> {
   const links = storedLinks((await findDigestLinks(db, digestId))?.links);
   if (!links) return null;
-  const counts = await countUniqueClicksByLink(db, digestId);
-  return links.map((url, position) => ({ url, unique: counts.get(position) ?? 0 }));
+  const counts = await countUniqueClicksByUrl(db, digestId);
+  return links.map((url) => ({ url, unique: counts.get(url) ?? 0 }));
 }

@@ -25,7 +25,8 @@ export interface DigestPlan {
 
 export function createPlanCache(db: Db, config: Config) {
   const domain = domainOf(config.mailFrom);
-  const plans = new Map<string, DigestPlan>();
+  // By digest, then by variant ('' for the digest's own message).
+  const plans = new Map<string, Map<string, DigestPlan>>();
 
   function planOf(template: MessageTemplate, digestId: string, trackedLinks: number): DigestPlan {
     return {
@@ -42,23 +43,26 @@ export function createPlanCache(db: Db, config: Config) {
   }
 
   return {
-    /** The digest's plan, compiled on first use; null when the digest is gone. */
-    async get(digestId: string): Promise<DigestPlan | null> {
-      const cached = plans.get(digestId);
+    /** The plan of the digest's message (or of one of its variants), compiled on first use; null when it is gone. */
+    async get(digestId: string, variant: number | null): Promise<DigestPlan | null> {
+      const variants = plans.get(digestId) ?? new Map<string, DigestPlan>();
+      const cached = variants.get(String(variant ?? ''));
       if (cached) return cached;
-      const digest = await findDigestForSending(db, digestId);
+      const digest = await findDigestForSending(db, digestId, variant);
       if (!digest) return null;
       const links = storedLinks(digest.links);
       const template = compileDigestMessage({
-        // MERGE: a multi-topic digest passes every topic's sender name here.
-        from: digestFromHeader(config.mailFrom, [digest.topic_sender_name]),
+        // Every topic's sender name: a digest of several uses one only when they all share it.
+        from: digestFromHeader(config.mailFrom, digest.sender_names.length ? digest.sender_names : [digest.topic_sender_name]),
         replyTo: config.mailReplyTo,
         subject: digest.subject,
+        // One list per digest's first topic, so a reader's client files every digest of it together.
         listId: `"${config.orgName}: ${digest.topic_name}" <${digest.topic_slug}.newsletter.${domain}>`,
         parts: compiledParts({ subject: digest.subject, html: digest.html, text: digest.text, placeholderKey: digest.placeholder_key }),
       });
       const plan = planOf(template, digestId, links?.length ?? 0);
-      plans.set(digestId, plan);
+      variants.set(String(variant ?? ''), plan);
+      plans.set(digestId, variants);
       return plan;
     },
     /** A finished digest's plan goes: its compiled bytes are the largest thing the sender holds. */

@@ -16,6 +16,8 @@ export interface ClaimedDelivery {
   subscriber_id: number | null;
   email: string;
   attempts: number;
+  /** The digest variant this recipient gets (a digest of several topics), or null. */
+  variant: number | null;
 }
 
 export interface DeliveryCounts {
@@ -38,6 +40,30 @@ export async function snapshotRecipients(db: Conn, digestId: string, topicId: nu
        and exists (select 1 from subscriber_topics st where st.subscriber_id = s.id and st.topic_id = ?)`,
     [digestId, now, topicId],
   );
+}
+
+/**
+ * A digest of several topics: every confirmed subscriber of any of its topics becomes one
+ * queued row, in one set-based statement, with the sum of the bits of the digest's topics
+ * they follow as their variant (which sections their message has).
+ */
+export async function snapshotRecipientsByTopics(db: Conn, digestId: string, now: Date): Promise<void> {
+  await db.raw(
+    `insert into deliveries (digest_id, subscriber_id, email, status, attempts, next_attempt_at, variant)
+     select ?, s.id, s.email, 'queued', 0, ?, m.mask
+     from subscribers s
+     join (select st.subscriber_id, sum(dt.bit) as mask
+           from subscriber_topics st join digest_topics dt on dt.topic_id = st.topic_id and dt.digest_id = ?
+           group by st.subscriber_id) m on m.subscriber_id = s.id
+     where s.status = 'confirmed'`,
+    [digestId, now, digestId],
+  );
+}
+
+/** The variants a digest's recipients need, each once (a handful, however many recipients). */
+export async function listVariantsNeeded(db: Conn, digestId: string): Promise<number[]> {
+  const rows: { variant: number | string }[] = await db('deliveries').where({ digest_id: digestId }).whereNotNull('variant').distinct('variant').orderBy('variant');
+  return rows.map((r) => Number(r.variant));
 }
 
 /** Erasure: the person's rows go with them (deliveries keep no foreign key; see the migration). */
@@ -73,7 +99,7 @@ export async function claimDeliveryBatch(db: Db, workerId: string, limit: number
        limit ?
        ${lock}
      )
-     returning id, digest_id, subscriber_id, email, attempts`,
+     returning id, digest_id, subscriber_id, email, attempts, variant`,
     [leaseUntil, workerId, now, now, limit],
   );
   const rows: ClaimedDelivery[] = Array.isArray(result) ? result : result.rows;

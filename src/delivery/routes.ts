@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { jsonBody } from '../http/body';
 import { parseInput } from '../http/validate';
 import { validationFailed } from '../errors';
-import { digestListQuery, digestTrigger, idempotencyKey } from './schema';
+import { digestApiTrigger, digestListQuery, idempotencyKey } from './schema';
 import { cancelDigest, digestProgress, listDigestSends, pauseDigest, resumeDigest, retryFailed, triggerDigest, type SendDeps } from './service';
 
 /** The digest trigger and its controls (mounted under /api/admin, behind the bearer token). */
@@ -10,7 +10,7 @@ export function deliveryAdminRoutes(deps: SendDeps): Router {
   const router = Router();
 
   router.post('/digests', ...jsonBody(), async (req, res) => {
-    const input = parseInput(digestTrigger, req.body);
+    const input = parseInput(digestApiTrigger, req.body);
     const header = req.get('idempotency-key');
     let key: string | null = null;
     if (header !== undefined) {

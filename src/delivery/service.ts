@@ -3,10 +3,10 @@ import { digestFeedback } from '../bounces/service';
 import { digestClicks } from '../clicks/service';
 import type { Config } from '../config';
 import { isUniqueViolation, toDate, type Db } from '../db';
-import { composeDigest } from '../digests/service';
+import { composeDigest, topicSlugsOf, type DigestTopicsInput } from '../digests/service';
 import { AppError, conflict, notFound } from '../errors';
 import { resolveTopic } from '../articles/service';
-import { attachDigestToRequest, countDigests, deleteUnansweredRequest, findDigestRequest, insertDigestRequest, listDigestsPage } from '../digests/queries';
+import { attachDigestToRequest, countDigests, deleteUnansweredRequest, findDigestRequest, insertDigestRequest, listDigestsPage, listDigestTopics } from '../digests/queries';
 import { restoreBounced } from '../subscribers/bounce-state';
 import {
   countDeliveries,
@@ -17,7 +17,9 @@ import {
   insertTestDeliveries,
   listRecentDeliveryErrors,
   requeueFailedDeliveries,
+  listVariantsNeeded,
   snapshotRecipients,
+  snapshotRecipientsByTopics,
   startDigestSend,
   updateDigestSendState,
 } from './queries';
@@ -40,10 +42,16 @@ export interface TriggerAnswer {
   recipients: number;
 }
 
-const requestHash = (input: DigestTrigger) =>
-  createHash('sha256')
-    .update(JSON.stringify([input.topic, input.limit ?? null, input.subject ?? null, [...(input.testRecipients ?? [])].sort()]))
+/** What a trigger asks for: `{topic}` or `{topics}` (the API, a schedule), with the same options. */
+export type TriggerInput = Omit<DigestTrigger, 'topic'> & DigestTopicsInput;
+
+const requestHash = (input: TriggerInput) => {
+  // A single topic hashes as it always did, whether asked as {topic} or {topics: [one]}.
+  const slugs = topicSlugsOf(input);
+  return createHash('sha256')
+    .update(JSON.stringify([slugs.length === 1 ? slugs[0] : slugs, input.limit ?? null, input.subject ?? null, [...(input.testRecipients ?? [])].sort()]))
     .digest('hex');
+};
 
 async function answerFor(db: Db, digestId: string): Promise<TriggerAnswer> {
   const state = await findDigestSendState(db, digestId);
@@ -79,11 +87,13 @@ async function claimKey(db: Db, key: string, hash: string, now: Date): Promise<T
 }
 
 /**
- * Composes the topic's digest and snapshots its recipients — every confirmed subscriber of
- * the topic, each once, in one statement — then marks it sending. All of it commits
- * together, so a failed trigger leaves no digest and uses up no article.
+ * Composes the digest and snapshots its recipients — every confirmed subscriber of its
+ * topic (of any of its topics), each once, in one statement — then marks it sending. All of
+ * it commits together, so a failed trigger leaves no digest and uses up no article. Called
+ * by the HTTP route, the console, the CLI and schedules; 409 no_new_articles when nothing
+ * is new.
  */
-export async function triggerDigest(deps: SendDeps, input: DigestTrigger, key: string | null, now = new Date()): Promise<TriggerAnswer> {
+export async function triggerDigest(deps: SendDeps, input: TriggerInput, key: string | null = null, now = new Date()): Promise<TriggerAnswer> {
   const hash = requestHash(input);
   if (key) {
     const earlier = await claimKey(deps.db, key, hash, now);
@@ -93,16 +103,18 @@ export async function triggerDigest(deps: SendDeps, input: DigestTrigger, key: s
   try {
     const composed = await composeDigest(
       deps,
-      { topic: input.topic, limit: input.limit, subject: input.subject, isTest: Boolean(input.testRecipients) },
+      { topics: topicSlugsOf(input), limit: input.limit, subject: input.subject, isTest: Boolean(input.testRecipients) },
       now,
       async (trx, digest) => {
         if (input.testRecipients) await insertTestDeliveries(trx, digest.id, [...new Set(input.testRecipients)], now);
+        else if (digest.sectioned) await snapshotRecipientsByTopics(trx, digest.id, now);
         else await snapshotRecipients(trx, digest.id, digest.topicId, now);
         const recipients = await countRecipients(trx, digest.id);
         // Nobody to send to: keep the articles for a digest someone will receive.
         if (!recipients) throw conflict('No confirmed subscriber receives this topic yet.', 'no_recipients');
         await startDigestSend(trx, digest.id, recipients, now);
         if (key) await attachDigestToRequest(trx, key, digest.id);
+        return digest.sectioned ? listVariantsNeeded(trx, digest.id) : [];
       },
     );
     digestId = composed.id;
@@ -118,13 +130,14 @@ export async function triggerDigest(deps: SendDeps, input: DigestTrigger, key: s
 export async function digestProgress(db: Db, digestId: string, options: { clicks?: boolean } = {}) {
   const state = await findDigestSendState(db, digestId);
   if (!state) throw notFound('There is no digest with this id.');
-  const [counts, errors] = await Promise.all([countDeliveries(db, digestId), listRecentDeliveryErrors(db, digestId)]);
+  const [counts, errors, topics] = await Promise.all([countDeliveries(db, digestId), listRecentDeliveryErrors(db, digestId), listDigestTopics(db, digestId)]);
   const feedback = await digestFeedback(db, digestId, counts.sent, state.started_at);
   const clicks = options.clicks ? ((await digestClicks(db, digestId)) ?? []) : undefined;
   return {
     id: state.id,
     status: state.status,
     subject: state.subject,
+    topics: topics.map((t) => t.slug),
     test: Boolean(state.is_test),
     recipients: Number(state.recipients),
     counts: { ...counts, ...feedback.counts },

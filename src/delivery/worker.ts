@@ -50,7 +50,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   /** Builds and sends one message; any error becomes the attempt's result. */
   async function send(row: ClaimedDelivery, person: Person | undefined, lane: number): Promise<SendResult> {
     try {
-      const plan = await plans.get(row.digest_id);
+      const plan = await plans.get(row.digest_id, row.variant);
       if (!plan) throw new Error('digest not found');
       const { message, messageId } = plan.build(row, person, (scratch[lane] ??= Buffer.allocUnsafe(256 * 1024)));
       transport ??= createMailTransport(config);

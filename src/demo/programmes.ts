@@ -58,6 +58,36 @@ Entries are read by an independent panel of former bankers, analysts and consume
 
 Entering is free. Each organisation may enter any number of categories, once each.`;
 
+const eligibility = `Any bank, building society, insurer, asset manager, payments firm or financial technology company may enter, whatever its size, provided it serves customers in the region the category names (worldwide where none is named).
+
+The work you describe must have taken place, or shown its results, in the twelve months before the entry deadline. Consultancies and agencies may enter on a client's behalf with the client's written agreement. The Finance Ledger's own commercial partners may enter, but no judge who works with them scores their entries.`;
+
+const judgingCriteria = `Every entry is scored by at least three judges, each working alone, on four things, equally weighted:
+
+Impact: what changed for customers, and how many of them. Figures count for more than adjectives.
+Evidence: results you can show (independent data, customer research, audited numbers) rather than intentions.
+Originality: what you did that others in your market had not.
+Responsibility: how you managed the risks to customers, to the firm and to the wider system on the way.
+
+The highest-scoring entries in each category form the shortlist; the panel then meets to choose each winner. Judges declare any conflict of interest and never score an entry they are connected with.`;
+
+const faqs = [
+  { question: 'How much does it cost to enter?', answer: 'Nothing. Entering is free for every organisation, in every category.' },
+  {
+    question: 'Can we enter more than one category?',
+    answer: 'Yes: an organisation may enter as many categories as fit its work, once each. Write each statement for its own category; the judges read them separately.',
+  },
+  {
+    question: 'Will our figures be published?',
+    answer:
+      'No. Your statement and documents are read only by our awards team and the judges. The winners page names the organisation and, unless you ask us not to on the form, the nominee and website.',
+  },
+  {
+    question: 'Can I change my entry after submitting it?',
+    answer: 'Yes, until the deadline, through the private link in your confirmation email. Once the deadline passes, entries are fixed so every judge reads the same text.',
+  },
+];
+
 export async function loadDemoProgrammes(db: Db, now = new Date()) {
   const existing = await db('programmes').count({ n: '*' });
   if (Number(existing[0].n) > 0) return;
@@ -65,6 +95,8 @@ export async function loadDemoProgrammes(db: Db, now = new Date()) {
   const openYear = year + 1; // this call's awards are presented next year
   // 23:59 London time on the last day of the fifth month from now (a local time: read in the programme's zone).
   const lastDay = new Date(Date.UTC(year, now.getUTCMonth() + 6, 0)).toISOString().slice(0, 10);
+  // The shortlist six weeks after the deadline, the ceremony ten: local times in London.
+  const afterDeadline = (days: number, time: string) => `${new Date(Date.parse(lastDay) + days * 86_400_000).toISOString().slice(0, 10)}T${time}`;
   await createProgramme(
     db,
     {
@@ -78,6 +110,11 @@ export async function loadDemoProgrammes(db: Db, now = new Date()) {
       statementMinWords: 50,
       statementMaxWords: 800,
       categories,
+      shortlistAt: afterDeadline(42, '10:00'),
+      ceremonyAt: afterDeadline(70, '19:00'),
+      eligibility,
+      judgingCriteria,
+      faqs,
     },
     now,
   );
@@ -96,6 +133,8 @@ export async function loadDemoProgrammes(db: Db, now = new Date()) {
       statementMinWords: 50,
       statementMaxWords: 800,
       categories: categories.slice(0, 6),
+      eligibility,
+      judgingCriteria,
     },
     now,
   );

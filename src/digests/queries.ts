@@ -33,9 +33,10 @@ export function listDigestCandidates(db: Conn, topicId: number, since: Date, unt
     .whereNotExists(
       db('digest_articles')
         .join('digests', 'digests.id', 'digest_articles.digest_id')
+        .join('digest_topics', 'digest_topics.digest_id', 'digest_articles.digest_id')
         .select(db.raw('1'))
         .whereRaw('digest_articles.article_id = articles.id')
-        .where('digests.topic_id', topicId)
+        .where('digest_topics.topic_id', topicId)
         .where('digests.is_test', false),
     )
     .orderBy('articles.published_at', 'desc')
@@ -47,8 +48,55 @@ export function listDigestCandidates(db: Conn, topicId: number, since: Date, unt
  * Holds the topic's row until the transaction ends, so two digests of one topic composed at
  * once on PostgreSQL take turns and never pick the same articles. (SQLite has one writer.)
  */
-export async function lockTopicForDigest(trx: Knex.Transaction, topicId: number): Promise<void> {
-  if (isPostgres(trx)) await trx('topics').select('id').where({ id: topicId }).forUpdate();
+export async function lockTopicsForDigest(trx: Knex.Transaction, topicIds: number[]): Promise<void> {
+  // In id order, so two digests of overlapping topics cannot wait for each other.
+  if (isPostgres(trx)) await trx('topics').select('id').whereIn('id', topicIds).orderBy('id').forUpdate();
+}
+
+/** A digest's topics in order; topic i's bit is 2^i (a variant's topics add up to its mask). */
+export function insertDigestTopics(db: Conn, digestId: string, topicIds: number[]) {
+  return db('digest_topics').insert(topicIds.map((topic_id, position) => ({ digest_id: digestId, topic_id, position, bit: 2 ** position })));
+}
+
+export interface DigestTopicRow {
+  topic_id: number;
+  slug: string;
+  name: string;
+  bit: number;
+}
+
+export function listDigestTopics(db: Conn, digestId: string): Promise<DigestTopicRow[]> {
+  return db('digest_topics')
+    .join('topics', 'topics.id', 'digest_topics.topic_id')
+    .where('digest_topics.digest_id', digestId)
+    .orderBy('digest_topics.position')
+    .select('digest_topics.topic_id', 'topics.slug', 'topics.name', 'digest_topics.bit');
+}
+
+export interface DigestVariantRow {
+  digest_id: string;
+  topics_mask: number;
+  subject: string;
+  html: string;
+  text: string;
+  placeholder_key: string;
+  /** The variant's tracked article links (JSON), in its own order; null without click tracking. */
+  links: string | null;
+}
+
+/** The sender names of a digest's topics, in the digest's order (a digest from before digest_topics: none). */
+async function listDigestSenderNames(db: Conn, digestId: string): Promise<(string | null)[]> {
+  const rows: { sender_name: string | null }[] = await db('digest_topics')
+    .join('topics', 'topics.id', 'digest_topics.topic_id')
+    .where('digest_topics.digest_id', digestId)
+    .orderBy('digest_topics.position')
+    .select('topics.sender_name');
+  return rows.map((r) => r.sender_name);
+}
+
+export function insertDigestVariants(db: Conn, rows: DigestVariantRow[]) {
+  if (!rows.length) return Promise.resolve();
+  return db('digest_variants').insert(rows);
 }
 
 export function insertDigest(db: Conn, row: DigestRow) {
@@ -163,16 +211,26 @@ export interface DigestForSending {
   topic_slug: string;
   topic_name: string;
   topic_sender_name: string | null;
+  /** Each of the digest's topics' sender names (null: none), in order. */
+  sender_names: (string | null)[];
   /** The tracked article links (JSON), when the digest was composed with click tracking. */
   links: string | null;
 }
 
-/** What a sender needs of a digest: its compiled message and its topic's names. */
-export function findDigestForSending(db: Conn, digestId: string): Promise<DigestForSending | undefined> {
-  return db('digests')
+/**
+ * What a sender needs of a digest: its compiled message and its topic's names. With a
+ * variant (a digest of several topics), that variant's message instead of the digest's own.
+ */
+export async function findDigestForSending(db: Conn, digestId: string, variant: number | null = null): Promise<DigestForSending | undefined> {
+  const digest: DigestForSending | undefined = await db('digests')
     .join('topics', 'topics.id', 'digests.topic_id')
     .where('digests.id', digestId)
     .first('digests.id', 'digests.subject', 'digests.html', 'digests.text', 'digests.placeholder_key', 'digests.is_test', 'digests.links', 'topics.slug as topic_slug', 'topics.name as topic_name', 'topics.sender_name as topic_sender_name');
+  if (!digest) return digest;
+  digest.sender_names = await listDigestSenderNames(db, digestId);
+  if (variant === null) return digest;
+  const message = await db('digest_variants').where({ digest_id: digestId, topics_mask: variant }).first('subject', 'html', 'text', 'placeholder_key', 'links');
+  return message ? { ...digest, ...message } : undefined;
 }
 
 // ── Idempotency keys of digest triggers ──────────────────────────────────────────────

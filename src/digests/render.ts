@@ -33,12 +33,25 @@ export interface DigestProgramme {
   timeZone: string;
 }
 
+export interface DigestSection {
+  topic: { slug: string; name: string };
+  /** Newest first; the first is the section's lead story. At least one. */
+  articles: DigestArticle[];
+}
+
 export interface DigestContent {
   org: Organisation;
   topic: { slug: string; name: string };
   /** Newest first; the first is the lead story. At least one. */
   articles: DigestArticle[];
+  /**
+   * A digest of several topics: one section per topic (heading = the topic's name), in
+   * place of `topic`'s single list. Absent for a digest of one topic.
+   */
+  sections?: DigestSection[];
   programmes: DigestProgramme[];
+  /** The editor's intro paragraph above the lead story; null or absent for none. */
+  intro?: string | null;
   /** The admin's subject; null or absent for the default. */
   subject?: string | null;
   /** The "view in browser" address. */
@@ -111,15 +124,22 @@ export async function renderDigest(content: DigestContent, options: { strict?: b
   const articles = content.articles.map((article, position) => articleData(options.trackLinks ? { ...article, url: token(key, linkSlot(position)) } : article));
   const [lead, ...rest] = articles;
   const subject = content.subject ?? defaultSubject(content);
+  const sections = content.sections?.map((section) => {
+    const [first, ...others] = section.articles.map(articleData);
+    return { topic: section.topic, lead: first, rest: others };
+  });
+  const names = listOfNames((content.sections ?? [content]).map((s) => s.topic.name));
   const { html, text } = await renderEmail(
     'digest',
     {
       subject,
-      title: `${content.topic.name} digest, ${formatDay(content.date)} · ${content.org.name}`,
+      title: `${sections ? 'Your' : content.topic.name} digest, ${formatDay(content.date)} · ${content.org.name}`,
       org: content.org,
       topic: content.topic,
+      sections,
       dateLabel: formatDay(content.date),
       greeting: token(key, 'greeting'),
+      intro: content.intro ?? null,
       lead,
       rest,
       // The deadline reads as on the programme's own page: in its time zone.
@@ -129,13 +149,16 @@ export async function renderDigest(content: DigestContent, options: { strict?: b
         { label: 'Preferences', href: token(key, 'preferences') },
         { label: 'Unsubscribe', href: token(key, 'unsubscribe') },
       ],
-      footerNote: `You receive this email because you subscribed to ${content.topic.name} news from ${content.org.name}.`,
+      footerNote: `You receive this email because you subscribed to ${names} news from ${content.org.name}.`,
     },
     options,
   );
   const links = options.trackLinks ? content.articles.map((a) => a.url) : null;
   return withPersonalise({ subject, html: asciiOutsideStyles(html), text, placeholderKey: key, links });
 }
+
+/** "Finance", "Finance and Banking", "Finance, Banking and Fintech". */
+const listOfNames = (names: string[]) => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
 
 /**
  * The HTML as ASCII (see asciiHtml): in return the message is one-byte text to V8 and 7-bit
@@ -221,9 +244,10 @@ function articleData(article: DigestArticle) {
   };
 }
 
-/** "Finance, 30 November 2026: <lead headline>". */
-export function defaultSubject(content: Pick<DigestContent, 'topic' | 'date' | 'articles'>): string {
-  return `${content.topic.name}, ${formatDay(content.date)}: ${content.articles[0].title}`;
+/** "Finance, 30 November 2026: <lead headline>"; a digest of several topics names them all. */
+export function defaultSubject(content: Pick<DigestContent, 'topic' | 'date' | 'articles' | 'sections'>): string {
+  const names = content.sections ? content.sections.map((s) => s.topic.name).join(', ') : content.topic.name;
+  return `${names}, ${formatDay(content.date)}: ${content.articles[0].title}`;
 }
 
 const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });

@@ -20,26 +20,41 @@ export function neutraliseCell(value: unknown): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-/** Streams rows as CSV, page after page, so a large export never sits whole in memory. */
-export async function sendCsv<T>(
+/**
+ * Streams rows as CSV in the order they come, so a large export never sits whole in memory:
+ * the next row is only asked for once the client has taken the ones before (backpressure),
+ * and a client that goes away stops the reading.
+ */
+export async function sendCsvRows<T>(res: Response, fileName: string, columns: string[], rows: AsyncIterable<T>, toCells: (row: T) => unknown[]) {
+  res.status(200);
+  res.type('text/csv; charset=utf-8');
+  res.attachment(fileName);
+  const csv = stringify({ header: true, columns });
+  csv.pipe(res);
+  let gone = false;
+  const left = new Promise<void>((resolve) => res.once('close', () => resolve(void (gone = true))));
+  for await (const row of rows) {
+    if (!csv.write(toCells(row).map(neutraliseCell))) await Promise.race([new Promise((resolve) => csv.once('drain', resolve)), left]);
+    if (gone) return void csv.destroy();
+  }
+  csv.end();
+}
+
+/** sendCsvRows for a listing read by page: `nextPage(offset, limit)` until a short page. */
+export function sendCsv<T>(
   res: Response,
   fileName: string,
   columns: string[],
   nextPage: (offset: number, limit: number) => Promise<T[]>,
   toCells: (row: T) => unknown[],
 ) {
-  res.status(200);
-  res.type('text/csv; charset=utf-8');
-  res.attachment(fileName);
-  const csv = stringify({ header: true, columns });
-  csv.pipe(res);
-  const pageSize = 1000;
-  for (let offset = 0; ; offset += pageSize) {
-    const rows = await nextPage(offset, pageSize);
-    for (const row of rows) {
-      if (!csv.write(toCells(row).map(neutraliseCell))) await new Promise((resolve) => csv.once('drain', resolve));
+  async function* pages() {
+    const pageSize = 1000;
+    for (let offset = 0; ; offset += pageSize) {
+      const rows = await nextPage(offset, pageSize);
+      yield* rows;
+      if (rows.length < pageSize) return;
     }
-    if (rows.length < pageSize) break;
   }
-  csv.end();
+  return sendCsvRows(res, fileName, columns, pages(), toCells);
 }

@@ -9,6 +9,9 @@ export interface MailJob {
   subscriber_id: number | null;
   entry_id: number | null;
   staff_id: number | null;
+  /** An entrant's draft (continue, reminders) or "my entries" sign-in the message is about. */
+  draft_id?: number | null;
+  sign_in_id?: number | null;
   attempts: number;
   /** When the mail was asked for (a notice says when its event happened). */
   created_at: unknown;
@@ -20,7 +23,7 @@ type Conn = Db | Knex.Transaction;
 export function insertMailJobs(
   db: Conn,
   /** `run_after`: not sent before then (a slot on the shared send clock); now when absent. */
-  jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null; staff_id?: number | null; status?: 'queued' | 'dropped'; run_after?: Date }[],
+  jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null; staff_id?: number | null; draft_id?: number | null; sign_in_id?: number | null; status?: 'queued' | 'dropped'; run_after?: Date }[],
   now = new Date(),
 ) {
   if (!jobs.length) return Promise.resolve();
@@ -31,6 +34,8 @@ export function insertMailJobs(
       subscriber_id: job.subscriber_id ?? null,
       entry_id: job.entry_id ?? null,
       staff_id: job.staff_id ?? null,
+      draft_id: job.draft_id ?? null,
+      sign_in_id: job.sign_in_id ?? null,
       status: job.status ?? 'queued',
       attempts: 0,
       run_after: job.run_after ?? now,
@@ -64,7 +69,7 @@ export async function insertUniqueMailJobs(db: Conn, jobs: { kind: string; uniqu
 export async function claimDueMailJobs(db: Db, limit: number, lockedUntil: Date, now = new Date()): Promise<MailJob[]> {
   return db.transaction(async (trx) => {
     const query = trx('mail_jobs')
-      .select('id', 'kind', 'subscriber_id', 'entry_id', 'staff_id', 'attempts', 'created_at')
+      .select('id', 'kind', 'subscriber_id', 'entry_id', 'staff_id', 'draft_id', 'sign_in_id', 'attempts', 'created_at')
       .where('status', 'queued')
       .where('run_after', '<=', now)
       .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<', now))

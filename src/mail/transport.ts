@@ -4,6 +4,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config';
 import type { Mailbox } from './sender';
+import { createPipelinePool } from './pipeline-pool';
 
 /** One outgoing message, already rendered. */
 export interface OutgoingMessage {
@@ -34,7 +35,7 @@ export interface MailTransport {
   close(): void;
 }
 
-export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom' | 'mailReplyTo' | 'dkim' | 'sendConcurrency'>): MailTransport {
+export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom' | 'dkim' | 'sendConcurrency'> & { mailReplyTo?: string | null }): MailTransport {
   const dkim = config.dkim ?? undefined;
   // Every transactional message: MAIL_FROM unless the message names its sender, MAIL_REPLY_TO when set.
   const envelopeOf = (message: OutgoingMessage) => ({ ...message, from: message.from ?? config.mailFrom, ...(config.mailReplyTo ? { replyTo: config.mailReplyTo } : {}) });
@@ -45,17 +46,26 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' |
       maxConnections: config.sendConcurrency,
       dkim,
     } as never);
+    // Bulk mail goes pipelined when the server allows it; DKIM signing stays with Nodemailer.
+    const pipeline = dkim ? null : createPipelinePool({ url: config.smtpUrl }, config.sendConcurrency);
     return {
       async send(message) {
         const info = await transport.sendMail(envelopeOf(message));
         return { messageId: info.messageId, response: String(info.response ?? '') };
       },
       async sendRaw(envelope, raw, messageId) {
+        if (pipeline) {
+          const response = await pipeline.send(envelope.from, envelope.to, typeof raw === 'string' ? Buffer.from(raw) : raw);
+          if (response !== null) return { messageId: messageId ?? '', response };
+        }
         // The message carries its own Message-ID; naming it here spares Nodemailer making one.
         const info = await transport.sendMail({ envelope, raw, messageId });
         return { messageId: info.messageId, response: String(info.response ?? '') };
       },
-      close: () => transport.close(),
+      close: () => {
+        pipeline?.close();
+        transport.close();
+      },
     };
   }
 

@@ -32,7 +32,7 @@ function versionedUrl(file: string) {
   return `/static/${file}?v=${version}`;
 }
 
-export function installViews(app: Express, config: Pick<Config, 'orgName' | 'postalAddress'>) {
+export function installViews(app: Express, config: Pick<Config, 'orgName' | 'postalAddress' | 'site'>) {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(sourceRoot, { noCache: false }), {
     autoescape: true,
     // A line that holds only a {% tag %} renders as an empty line, not as stray indentation.
@@ -49,7 +49,8 @@ export function installViews(app: Express, config: Pick<Config, 'orgName' | 'pos
   // Browsers and crawlers ask for /favicon.ico whatever the page links.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, faviconUrl));
   env.addGlobal('digestProgressScriptUrl', versionedUrl('digest-progress.js'));
-  env.addGlobal('org', { name: config.orgName, postalAddress: config.postalAddress });
+  env.addGlobal('printScriptUrl', versionedUrl('print.js'));
+  env.addGlobal('org', { name: config.orgName, postalAddress: config.postalAddress, contactEmail: config.site.contactEmail, logoUrl: config.site.brandLogoUrl });
   env.addGlobal('year', new Date().getUTCFullYear());
   env.addFilter('paragraphs', paragraphs);
 

@@ -1,13 +1,13 @@
 import express, { Router } from 'express';
 import type { Db } from '../db';
 import { notFound, unsupportedMediaType } from '../errors';
-import { sendCsv, wantsCsv } from '../http/listing';
+import { sendCsvRows, wantsCsv } from '../http/listing';
 import { parseQuery } from '../http/validate';
 import { importSubscribers, rowsFromCsv, rowsFromJsonText } from './import';
 import { countSubscribers } from './queries';
 import { importOptionsInput, subscriberListQuery } from './schema';
 import { eraseSubscriber } from './erasure';
-import { listSubscriberViews, subscriberFilterOf } from './service';
+import { eachSubscriberView, listSubscriberViews, subscriberFilterOf } from './service';
 
 /** Subscribers for admins (mounted under /api/admin, behind the bearer token). */
 export function subscriberAdminRoutes(deps: { db: Db; config: { sendRate: number }; mailQueued: () => void }): Router {
@@ -17,14 +17,13 @@ export function subscriberAdminRoutes(deps: { db: Db; config: { sendRate: number
   router.get('/subscribers', async (req, res) => {
     const query = parseQuery(subscriberListQuery, req.query);
     const filter = subscriberFilterOf(query);
-    const page = (offset: number, limit: number) => listSubscriberViews(db, filter, offset, limit);
     if (query.format === 'csv' || (!query.format && wantsCsv(req))) {
       const columns = ['email', 'name', 'status', 'topics', 'consent_at', 'consent_source', 'consent_version', 'consent_note', 'created_at', 'confirmed_at'];
-      return sendCsv(res, 'subscribers.csv', columns, page, (s) => [
+      return sendCsvRows(res, 'subscribers.csv', columns, eachSubscriberView(db, filter), (s) => [
         s.email, s.name, s.status, s.topics.join(';'), s.consent.at, s.consent.source, s.consent.version, s.consent.note, s.createdAt, s.confirmedAt,
       ]);
     }
-    const [total, items] = await Promise.all([countSubscribers(db, filter), page((query.page - 1) * query.pageSize, query.pageSize)]);
+    const [total, items] = await Promise.all([countSubscribers(db, filter), listSubscriberViews(db, filter, (query.page - 1) * query.pageSize, query.pageSize)]);
     res.json({ items, total, page: query.page, pageSize: query.pageSize });
   });
 

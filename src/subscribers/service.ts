@@ -12,6 +12,7 @@ import {
   findSubscriberByEmail,
   findSubscriberById,
   insertSubscriber,
+  listSubscribersAfter,
   listSubscribersPage,
   listSubscriberTopicIdsByEmail,
   listSubscriberTopicSlugs,
@@ -234,8 +235,25 @@ export const subscriberFilterOf = (query: z.output<typeof subscriberListQuery>):
 });
 
 /** One page of the filtered list, each with its topics. */
-export async function listSubscriberViews(db: Db, filter: SubscriberFilter, offset: number, limit: number): Promise<SubscriberView[]> {
-  const rows = await listSubscribersPage(db, filter, offset, limit);
+async function withTopics(db: Db, rows: SubscriberRow[]): Promise<SubscriberView[]> {
   const topics = await listTopicSlugsForSubscribers(db, rows.map((r) => r.id));
   return rows.map((row) => subscriberView(row, topics.get(row.id) ?? []));
+}
+
+export async function listSubscriberViews(db: Db, filter: SubscriberFilter, offset: number, limit: number): Promise<SubscriberView[]> {
+  return withTopics(db, await listSubscribersPage(db, filter, offset, limit));
+}
+
+/**
+ * Every subscriber the filter matches, by id, read a page at a time after the last id seen
+ * (not by OFFSET, which re-reads all earlier rows and makes a whole export quadratic).
+ * The next page is read only when the consumer asks for it.
+ */
+export async function* eachSubscriberView(db: Db, filter: SubscriberFilter, pageSize = 1000): AsyncGenerator<SubscriberView> {
+  for (let afterId = 0; ; ) {
+    const rows = await listSubscribersAfter(db, filter, afterId, pageSize);
+    yield* await withTopics(db, rows);
+    if (rows.length < pageSize) return;
+    afterId = rows[rows.length - 1].id;
+  }
 }
