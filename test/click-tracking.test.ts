@@ -82,6 +82,37 @@ describeEachEngine('click counts', (engine) => {
     for (const url of articleUrls) assert.ok(web.text.includes(`href="${url}"`), 'the web copy links the article itself');
   });
 
+  it('a digest of several topics: each reader’s links lead to their own sections’ articles; counts add up by link', async () => {
+    await addArticles(t, 'investing', 1);
+    await addArticles(t, 'insurance', 1);
+    await addConfirmedSubscribers(t, [
+      { email: 'one.topic@example.com', topics: ['insurance'] },
+      { email: 'two.topics@example.com', topics: ['investing', 'insurance'] },
+    ]);
+    const sent = await t.admin('post', '/api/admin/digests').send({ topics: ['investing', 'insurance'] }).expect(202);
+    await waitForDigest(t, sent.body.id, ['sent']);
+    const [one] = await t.smtp.waitFor(addressedTo('one.topic@example.com'));
+    const [two] = await t.smtp.waitFor(addressedTo('two.topics@example.com'));
+    const all: string[] = JSON.parse((await t.db('digests').where({ id: sent.body.id }).first('links')).links);
+    assert.equal(all.length, 2);
+    const insuranceUrl = all.find((u) => u.includes('/insurance/'))!;
+
+    const [oneLink] = redirectsIn(String(one.html));
+    assert.equal(redirectsIn(String(one.html)).length, 1, 'only the insurance section');
+    assert.equal((await t.agent().get(`/r/${tokenOf(oneLink)}`).expect(302)).headers.location, insuranceUrl);
+    const twoLinks = redirectsIn(String(two.html));
+    assert.equal(twoLinks.length, 2);
+    const locations = [];
+    for (const link of twoLinks) locations.push((await t.agent().get(`/r/${tokenOf(link)}`).expect(302)).headers.location);
+    assert.deepEqual([...locations].sort(), [...all].sort());
+
+    const stats = await t.admin('get', `/api/admin/digests/${sent.body.id}`).expect(200);
+    assert.deepEqual(
+      Object.fromEntries(stats.body.clicks.map((c: { url: string; unique: number }) => [c.url, c.unique])),
+      Object.fromEntries(all.map((u) => [u, u === insuranceUrl ? 2 : 1])),
+    );
+  });
+
   it('a forged, altered or unknown token gets a 400 page, never a redirect', async () => {
     const { mails } = await sendDigestTo(t, 'banking', ['cleo.reader@example.com']);
     const [link] = redirectsIn(String(mails[0].html));

@@ -75,6 +75,27 @@ describeEachEngine('sender names and Reply-To', (engine) => {
     assert.equal((await t.db('topics').where({ slug: 'insurance' }).first('sender_name')).sender_name, null);
   });
 
+  it('a digest of several topics is from their sender name only when they share it', async () => {
+    await t.admin('patch', '/api/admin/topics/investing').send({ senderName: 'The Desk' }).expect(200);
+    await t.admin('patch', '/api/admin/topics/banking').send({ senderName: 'The Desk' }).expect(200);
+    await addArticles(t, 'investing', 1);
+    await addArticles(t, 'banking', 1);
+    await addConfirmedSubscribers(t, [{ email: 'shared.name@example.com', topics: ['investing', 'banking'] }]);
+    const shared = await t.admin('post', '/api/admin/digests').send({ topics: ['investing', 'banking'] }).expect(202);
+    await waitForDigest(t, shared.body.id, ['sent']);
+    const [mail] = await t.smtp.waitFor(addressedTo('shared.name@example.com'));
+    assert.equal(rawHeader(mail, 'From'), '"The Desk" <newsletter@masthead.test>');
+
+    await t.admin('patch', '/api/admin/topics/banking').send({ senderName: 'Another Desk' }).expect(200);
+    await addArticles(t, 'investing', 1);
+    await addArticles(t, 'banking', 1);
+    const mixed = await t.admin('post', '/api/admin/digests').send({ topics: ['investing', 'banking'] }).expect(202);
+    await waitForDigest(t, mixed.body.id, ['sent']);
+    const [second] = (await t.smtp.waitFor(addressedTo('shared.name@example.com'), 2)).slice(1);
+    assert.equal(rawHeader(second, 'From'), 'Masthead <newsletter@masthead.test>');
+    await t.admin('patch', '/api/admin/topics/banking').send({ senderName: null }).expect(200);
+  });
+
   it('refuses a sender name on two lines, an unknown topic and a missing field', async () => {
     const twoLines = await t.admin('patch', '/api/admin/topics/finance').send({ senderName: 'A\r\nBcc: x@evil.example' });
     assert.equal(twoLines.status, 422);

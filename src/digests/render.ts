@@ -120,12 +120,14 @@ const token = (key: string, slot: Slot) => `mh${key}${slot}`;
 export async function renderDigest(content: DigestContent, options: { strict?: boolean; trackLinks?: boolean } = {}): Promise<RenderedDigest> {
   if (!content.articles.length) throw new Error('a digest needs at least one article');
   const key = placeholderKeyFor(content);
-  // Tracked, each article's link is a slot: still one render, the redirect filled in per recipient.
-  const articles = content.articles.map((article, position) => articleData(options.trackLinks ? { ...article, url: token(key, linkSlot(position)) } : article));
-  const [lead, ...rest] = articles;
+  // Tracked, each article's link is a slot (its position in `articles`, which every section's
+  // articles are among, each once): still one render, the redirect filled in per recipient.
+  const positionOf = new Map(content.articles.map((article, position) => [article.url, position]));
+  const tracked = (article: DigestArticle) => articleData(options.trackLinks ? { ...article, url: token(key, linkSlot(positionOf.get(article.url)!)) } : article);
+  const [lead, ...rest] = content.articles.map(tracked);
   const subject = content.subject ?? defaultSubject(content);
   const sections = content.sections?.map((section) => {
-    const [first, ...others] = section.articles.map(articleData);
+    const [first, ...others] = section.articles.map(tracked);
     return { topic: section.topic, lead: first, rest: others };
   });
   const names = listOfNames((content.sections ?? [content]).map((s) => s.topic.name));
