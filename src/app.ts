@@ -7,6 +7,7 @@ import { awardRoutes } from './awards/routes';
 import { auditAdminRoutes } from './audit/routes';
 import { bounceWebhookRoutes } from './bounces/routes';
 import type { SnsFetch } from './bounces/providers/ses';
+import { clickRoutes } from './clicks/routes';
 import { consoleRoutes } from './console/routes';
 import type { Config } from './config';
 import type { Db } from './db';
@@ -28,6 +29,7 @@ import { homeRoutes } from './pages/routes';
 import { siteRoutes } from './pages/site-routes';
 import { installViews } from './pages/views';
 import { subscriberAdminRoutes } from './subscribers/admin-routes';
+import { topicAdminRoutes } from './topics/routes';
 import { subscriberRoutes } from './subscribers/routes';
 
 export interface AppDeps {
@@ -85,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requireStorage(db));
   app.use('/api/admin', subscriberAdminRoutes(deps));
   app.use('/api/admin', articleAdminRoutes(deps));
+  app.use('/api/admin', topicAdminRoutes(deps));
   app.use('/api/admin', digestAdminRoutes(deps));
   app.use('/api/admin', deliveryAdminRoutes(deps));
   app.use('/api/admin', awardAdminRoutes(deps));
@@ -97,6 +100,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(siteRoutes({ config }));
   app.use(subscriberRoutes({ ...deps, csrf, limitPublicPosts }));
   app.use(digestRoutes(deps));
+  app.use(clickRoutes(deps));
   app.use(winnersRoutes(deps));
   app.use(awardRoutes({ ...deps, csrf, limitPublicPosts }));
 

@@ -17,6 +17,10 @@ export interface Config {
   databaseUrl: string | null; // null: the SQLite file in dataDir
   smtpUrl: string | null; // null: .eml files in dataDir/outbox
   mailFrom: string;
+  /** Reply-To on every message; null: none. */
+  mailReplyTo: string | null;
+  /** Article links in digests become signed redirects that count unique clicks (TRACK_CLICKS). */
+  trackClicks: boolean;
   adminToken: string;
   secret: string;
   /** Where a generated secret was kept, to print at start; null when it came from the environment. */
@@ -131,6 +135,8 @@ const envSchema = z.object({
   DATABASE_URL: urlWith(['postgres:', 'postgresql:']).optional(),
   SMTP_URL: urlWith(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: nonEmpty.default('Masthead <newsletter@localhost>'),
+  MAIL_REPLY_TO: z.string().trim().regex(/^[^\s@<>",;]+@[^\s@<>",;]+$/, 'must be one email address such as editors@example.com').optional(),
+  TRACK_CLICKS: booleanFrom.default(false),
   ADMIN_TOKEN: secretValue.optional(),
   SECRET: secretValue.optional(),
   SEND_CONCURRENCY: intFrom(1).default(4),
@@ -209,6 +215,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL ?? null,
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
+    mailReplyTo: e.MAIL_REPLY_TO ?? null,
+    trackClicks: e.TRACK_CLICKS,
     adminToken: adminToken.value,
     secret: secret.value,
     generatedSecretFiles: { adminToken: adminToken.file, secret: secret.file },

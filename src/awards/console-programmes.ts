@@ -41,6 +41,7 @@ interface FormValues {
   code: string;
   name: string;
   description: string;
+  senderName: string;
   timeZone: string;
   opensAt: string;
   closesAt: string;
@@ -72,7 +73,7 @@ function formValues(body: Record<string, unknown>): FormValues {
     const faq = { question: text(body[`faq-${i}-question`]), answer: text(body[`faq-${i}-answer`]) };
     if (faq.question.trim() || faq.answer.trim()) faqs.push(faq);
   }
-  const fields = ['slug', 'code', 'name', 'description', 'timeZone', 'opensAt', 'closesAt', 'statementMinWords', 'statementMaxWords', ...PAGE_FIELDS] as const;
+  const fields = ['slug', 'code', 'name', 'description', 'senderName', 'timeZone', 'opensAt', 'closesAt', 'statementMinWords', 'statementMaxWords', ...PAGE_FIELDS] as const;
   return { ...(Object.fromEntries(fields.map((f) => [f, text(body[f])])) as Omit<FormValues, 'categories' | 'faqs'>), categories, faqs };
 }
 
@@ -83,6 +84,7 @@ function valuesOf(p: Programme): FormValues {
     code: p.row.code,
     name: p.row.name,
     description: p.row.description,
+    senderName: p.row.sender_name ?? '',
     timeZone: zone,
     opensAt: localDateTime(p.opensAt, zone),
     closesAt: localDateTime(p.closesAt, zone),
@@ -107,6 +109,7 @@ function programmeFields(values: FormValues) {
     fields: {
       name: values.name,
       description: values.description,
+      senderName: values.senderName,
       timeZone: values.timeZone,
       opensAt: values.opensAt,
       closesAt: values.closesAt,
@@ -160,6 +163,7 @@ const LABELS = {
   code: 'Code',
   name: 'Programme name',
   description: 'Description',
+  senderName: 'Sender name',
   timeZone: 'Time zone',
   opensAt: 'Entries open',
   closesAt: 'Entries close',
@@ -223,7 +227,7 @@ export function programmeConsoleRoutes(deps: { db: Db; csrf: Csrf }): Router {
   }
 
   const blank = (): FormValues => ({
-    slug: '', code: '', name: '', description: '', timeZone: 'Europe/London', opensAt: '', closesAt: '',
+    slug: '', code: '', name: '', description: '', senderName: '', timeZone: 'Europe/London', opensAt: '', closesAt: '',
     statementMinWords: String(WORD_LIMITS.min), statementMaxWords: String(WORD_LIMITS.max),
     shortlistAt: '', ceremonyAt: '', eligibility: '', judgingCriteria: '', categories: [], faqs: [],
   });

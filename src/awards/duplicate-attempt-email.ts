@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import { toDate, type Db } from '../db';
 import type { MailJobHandler } from '../mail/job-runner';
 import { renderEmail, organisationOf } from '../mail/render';
+import { programmeSender } from '../mail/sender';
 import { findCategoryById, findEntryById, findProgrammeById } from './queries';
 import { receiptUrl } from './service';
 import { formatInZone } from './time';
@@ -27,6 +28,6 @@ export function duplicateAttemptEmailHandler(deps: { db: Db; config: Config }): 
       receiptUrl: receiptUrl(deps, programme.slug, entry),
       footerNote: `You received this email because your entry to ${programme.name} named this address as its contact.`,
     });
-    return { to: { name: entry.contact_name, address: entry.contact_email }, subject, html, text };
+    return { to: { name: entry.contact_name, address: entry.contact_email }, from: programmeSender(deps.config.mailFrom, programme), subject, html, text };
   };
 }

@@ -14,6 +14,8 @@ export interface ProgrammeRow {
   opens_at: unknown;
   closes_at: unknown;
   time_zone: string;
+  /** The name its emails are sent under (MAIL_FROM's address); null: MAIL_FROM's name. */
+  sender_name?: string | null;
   statement_min_words: number;
   statement_max_words: number;
   entry_sequence: number;

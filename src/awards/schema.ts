@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { senderNameInput } from '../topics/schema';
 import { fieldErrors } from '../http/validate';
 import { emailAddress, personName } from '../subscribers/schema';
 import { isCountryCode } from './countries';
@@ -179,6 +180,7 @@ export const programmeInput = z.object({
   opensAt: instantText,
   closesAt: instantText,
   timeZone,
+  senderName: senderNameInput.optional(),
   statementMinWords: wordLimit.default(WORD_LIMITS.min),
   statementMaxWords: wordLimit.default(WORD_LIMITS.max),
   categories: categoriesInput,
@@ -194,6 +196,7 @@ export const programmePatch = z
     opensAt: instantText,
     closesAt: instantText,
     timeZone,
+    senderName: senderNameInput,
     statementMinWords: wordLimit,
     statementMaxWords: wordLimit,
     categories: categoriesInput,

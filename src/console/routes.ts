@@ -16,6 +16,7 @@ import { staffAuthRoutes } from '../staff/routes';
 import { subscriberConsoleRoutes } from '../subscribers/console-routes';
 import { digestConsoleRoutes } from '../digests/console-routes';
 import { scheduleConsoleRoutes } from '../schedules/console-routes';
+import { topicConsoleRoutes } from '../topics/console-routes';
 import { dashboardRoutes } from './dashboard';
 import { homeFor } from './screens';
 
@@ -67,6 +68,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.use(subscriberConsoleRoutes(screenDeps));
   router.use(articleConsoleRoutes(screenDeps));
   router.use(digestConsoleRoutes(screenDeps));
+  router.use(topicConsoleRoutes(screenDeps));
   router.use(scheduleConsoleRoutes(screenDeps));
   router.use(accountRoutes(screenDeps));
   router.use(staffAdminRoutes(screenDeps));

@@ -24,7 +24,10 @@ export interface PersonalValues {
 }
 
 export interface DigestMessageSource {
+  /** The From header's value, already formatted (mail/sender formatMailbox, or MAIL_FROM as is). */
   from: string;
+  /** MAIL_REPLY_TO; no Reply-To header when absent. */
+  replyTo?: string | null;
   subject: string;
   listId: string; // e.g. `"The Finance Ledger: Finance" <finance.newsletter.example.com>`
   parts: CompiledParts;
@@ -95,6 +98,7 @@ export function compileDigestMessage(source: DigestMessageSource): MessageTempla
   // Everything before the per-recipient headers, and everything after them, is fixed.
   const fixedHeaders =
     header('From', encoded(noBreaks(source.from))) +
+    (source.replyTo ? header('Reply-To', noBreaks(source.replyTo)) : '') +
     header('Subject', encoded(noBreaks(source.subject))) +
     header('List-Id', encoded(noBreaks(source.listId))) +
     header('List-Unsubscribe-Post', 'List-Unsubscribe=One-Click') +

@@ -26,7 +26,7 @@ export function deliveryAdminRoutes(deps: SendDeps): Router {
   });
 
   router.get('/digests/:id', async (req, res) => {
-    res.json(await digestProgress(deps.db, String(req.params.id)));
+    res.json(await digestProgress(deps.db, String(req.params.id), { clicks: deps.config.trackClicks }));
   });
 
   const control = (path: string, act: (deps: SendDeps, id: string) => Promise<unknown>) => {

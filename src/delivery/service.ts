@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { digestFeedback } from '../bounces/service';
+import { digestClicks } from '../clicks/service';
 import type { Config } from '../config';
 import { isUniqueViolation, toDate, type Db } from '../db';
 import { composeDigest, topicSlugsOf, type DigestTopicsInput } from '../digests/service';
@@ -30,7 +31,7 @@ import type { DigestTrigger } from './schema';
  */
 export interface SendDeps {
   db: Db;
-  config: Pick<Config, 'baseUrl' | 'orgName' | 'postalAddress' | 'secret'>;
+  config: Pick<Config, 'baseUrl' | 'orgName' | 'postalAddress' | 'secret' | 'trackClicks'>;
   /** Wakes this process's sender after rows became sendable. */
   deliveryQueued: () => void;
 }
@@ -125,11 +126,13 @@ export async function triggerDigest(deps: SendDeps, input: TriggerInput, key: st
   return answerFor(deps.db, digestId);
 }
 
-export async function digestProgress(db: Db, digestId: string) {
+/** A send's progress and feedback; with `clicks` (TRACK_CLICKS on), its unique clicks per link too. */
+export async function digestProgress(db: Db, digestId: string, options: { clicks?: boolean } = {}) {
   const state = await findDigestSendState(db, digestId);
   if (!state) throw notFound('There is no digest with this id.');
   const [counts, errors, topics] = await Promise.all([countDeliveries(db, digestId), listRecentDeliveryErrors(db, digestId), listDigestTopics(db, digestId)]);
   const feedback = await digestFeedback(db, digestId, counts.sent, state.started_at);
+  const clicks = options.clicks ? ((await digestClicks(db, digestId)) ?? []) : undefined;
   return {
     id: state.id,
     status: state.status,
@@ -143,6 +146,7 @@ export async function digestProgress(db: Db, digestId: string) {
     finishedAt: iso(state.finished_at),
     reason: state.status_reason ?? null,
     lastErrors: errors.map((e) => ({ email: e.email, status: e.status, attempts: e.attempts, error: e.last_error })),
+    ...(clicks ? { clicks } : {}),
   };
 }
 

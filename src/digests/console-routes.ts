@@ -176,7 +176,7 @@ export function digestConsoleRoutes(deps: DigestConsoleDeps): Router {
   const digestId = (req: Request) => parseInput(digestIdParam, req.params).id;
 
   async function renderSend(req: Request, res: Response, status: number, cancelError: string | null = null) {
-    const progress = await digestProgress(db, digestId(req));
+    const progress = await digestProgress(db, digestId(req), { clicks: deps.config.trackClicks });
     const done = progress.counts.sent + progress.counts.failed;
     renderConsole(req, res, 'digests/views/console-send.njk', {
       title: progress.subject,

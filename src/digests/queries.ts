@@ -15,6 +15,7 @@ export interface DigestRow {
   html: string;
   text: string;
   placeholder_key: string;
+  links?: string | null;
   created_at: unknown;
 }
 
@@ -79,6 +80,18 @@ export interface DigestVariantRow {
   html: string;
   text: string;
   placeholder_key: string;
+  /** The variant's tracked article links (JSON), in its own order; null without click tracking. */
+  links: string | null;
+}
+
+/** The sender names of a digest's topics, in the digest's order (a digest from before digest_topics: none). */
+async function listDigestSenderNames(db: Conn, digestId: string): Promise<(string | null)[]> {
+  const rows: { sender_name: string | null }[] = await db('digest_topics')
+    .join('topics', 'topics.id', 'digest_topics.topic_id')
+    .where('digest_topics.digest_id', digestId)
+    .orderBy('digest_topics.position')
+    .select('topics.sender_name');
+  return rows.map((r) => r.sender_name);
 }
 
 export function insertDigestVariants(db: Conn, rows: DigestVariantRow[]) {
@@ -197,6 +210,11 @@ export interface DigestForSending {
   is_test: boolean | number;
   topic_slug: string;
   topic_name: string;
+  topic_sender_name: string | null;
+  /** Each of the digest's topics' sender names (null: none), in order. */
+  sender_names: (string | null)[];
+  /** The tracked article links (JSON), when the digest was composed with click tracking. */
+  links: string | null;
 }
 
 /**
@@ -207,9 +225,11 @@ export async function findDigestForSending(db: Conn, digestId: string, variant: 
   const digest: DigestForSending | undefined = await db('digests')
     .join('topics', 'topics.id', 'digests.topic_id')
     .where('digests.id', digestId)
-    .first('digests.id', 'digests.subject', 'digests.html', 'digests.text', 'digests.placeholder_key', 'digests.is_test', 'topics.slug as topic_slug', 'topics.name as topic_name');
-  if (!digest || variant === null) return digest;
-  const message = await db('digest_variants').where({ digest_id: digestId, topics_mask: variant }).first('subject', 'html', 'text', 'placeholder_key');
+    .first('digests.id', 'digests.subject', 'digests.html', 'digests.text', 'digests.placeholder_key', 'digests.is_test', 'digests.links', 'topics.slug as topic_slug', 'topics.name as topic_name', 'topics.sender_name as topic_sender_name');
+  if (!digest) return digest;
+  digest.sender_names = await listDigestSenderNames(db, digestId);
+  if (variant === null) return digest;
+  const message = await db('digest_variants').where({ digest_id: digestId, topics_mask: variant }).first('subject', 'html', 'text', 'placeholder_key', 'links');
   return message ? { ...digest, ...message } : undefined;
 }
 

@@ -77,10 +77,17 @@ export interface CompiledDigest {
   html: string;
   text: string;
   placeholderKey: string;
+  /**
+   * With click tracking: the article links in order, each standing in the parts as the slot
+   * `link<position>` (a per-recipient redirect when sent, the link itself on the web).
+   */
+  links?: string[] | null;
 }
 
 const SLOTS = ['greeting', 'unsubscribe', 'preferences'] as const;
-export type Slot = (typeof SLOTS)[number];
+/** A recipient's own slots, and one per tracked article link (`link0`, `link1`, …). */
+export type Slot = (typeof SLOTS)[number] | `link${number}`;
+const linkSlot = (position: number): Slot => `link${position}`;
 
 /**
  * One part of a compiled digest cut at its placeholders: `statics[0]`, then the value of
@@ -99,8 +106,8 @@ export interface CompiledParts {
 
 /** One recipient's slot values, ready for each part: escaped (and ASCII) for HTML, raw for text. */
 export interface SlotValues {
-  html: Record<Slot, string>;
-  text: Record<Slot, string>;
+  html: Record<string, string>;
+  text: Record<string, string>;
 }
 
 export interface RenderedDigest extends CompiledDigest {
@@ -110,13 +117,17 @@ export interface RenderedDigest extends CompiledDigest {
 
 const token = (key: string, slot: Slot) => `mh${key}${slot}`;
 
-export async function renderDigest(content: DigestContent, options: { strict?: boolean } = {}): Promise<RenderedDigest> {
+export async function renderDigest(content: DigestContent, options: { strict?: boolean; trackLinks?: boolean } = {}): Promise<RenderedDigest> {
   if (!content.articles.length) throw new Error('a digest needs at least one article');
   const key = placeholderKeyFor(content);
-  const [lead, ...rest] = content.articles.map(articleData);
+  // Tracked, each article's link is a slot (its position in `articles`, which every section's
+  // articles are among, each once): still one render, the redirect filled in per recipient.
+  const positionOf = new Map(content.articles.map((article, position) => [article.url, position]));
+  const tracked = (article: DigestArticle) => articleData(options.trackLinks ? { ...article, url: token(key, linkSlot(positionOf.get(article.url)!)) } : article);
+  const [lead, ...rest] = content.articles.map(tracked);
   const subject = content.subject ?? defaultSubject(content);
   const sections = content.sections?.map((section) => {
-    const [first, ...others] = section.articles.map(articleData);
+    const [first, ...others] = section.articles.map(tracked);
     return { topic: section.topic, lead: first, rest: others };
   });
   const names = listOfNames((content.sections ?? [content]).map((s) => s.topic.name));
@@ -144,7 +155,8 @@ export async function renderDigest(content: DigestContent, options: { strict?: b
     },
     options,
   );
-  return withPersonalise({ subject, html: asciiOutsideStyles(html), text, placeholderKey: key });
+  const links = options.trackLinks ? content.articles.map((a) => a.url) : null;
+  return withPersonalise({ subject, html: asciiOutsideStyles(html), text, placeholderKey: key, links });
 }
 
 /** "Finance", "Finance and Banking", "Finance, Banking and Fintech". */
@@ -163,21 +175,25 @@ function asciiOutsideStyles(html: string): string {
     .join('');
 }
 
-/** What goes into each slot for one recipient, escaped for each part. */
-export function slotValues(recipient: Recipient): SlotValues {
-  const text: Record<Slot, string> = {
+/**
+ * What goes into each slot for one recipient, escaped for each part. `links` fills the
+ * tracked link slots: the recipient's redirects, or the links themselves (web copy, preview).
+ */
+export function slotValues(recipient: Recipient, links: readonly string[] = []): SlotValues {
+  const text: Record<string, string> = {
     greeting: recipient.name ? `Hello ${recipient.name},` : 'Hello,',
     unsubscribe: recipient.unsubscribeUrl,
     preferences: recipient.preferencesUrl,
   };
-  const html = { ...text };
-  for (const slot of SLOTS) html[slot] = asciiHtml(escapeHtml(text[slot]));
+  links.forEach((link, position) => (text[linkSlot(position)] = link));
+  const html: Record<string, string> = {};
+  for (const slot of Object.keys(text)) html[slot] = asciiHtml(escapeHtml(text[slot]));
   return { html, text };
 }
 
 /** Cuts a digest compiled earlier (stored, then loaded) into its parts. */
 export function compiledParts(compiled: CompiledDigest): CompiledParts {
-  const pattern = new RegExp(`mh${compiled.placeholderKey}(${SLOTS.join('|')})`);
+  const pattern = new RegExp(`mh${compiled.placeholderKey}(${SLOTS.join('|')}|link\\d+)`);
   const cut = (content: string, convert: (s: string) => string): CompiledPart => {
     // split() with a capture group alternates text and slot names: [text, slot, text, slot, …, text].
     const pieces = content.split(pattern);
@@ -187,9 +203,9 @@ export function compiledParts(compiled: CompiledDigest): CompiledParts {
 }
 
 /** A part with one recipient's values in its slots. */
-export function fillPart(part: CompiledPart, values: Record<Slot, string>): string {
+export function fillPart(part: CompiledPart, values: Record<string, string>): string {
   let out = part.statics[0];
-  for (let i = 0; i < part.slots.length; i++) out += values[part.slots[i]] + part.statics[i + 1];
+  for (let i = 0; i < part.slots.length; i++) out += (values[part.slots[i]] ?? '') + part.statics[i + 1];
   return out;
 }
 
@@ -200,7 +216,8 @@ export function withPersonalise(compiled: CompiledDigest): RenderedDigest {
     ...compiled,
     parts,
     personalise(recipient) {
-      const values = slotValues(recipient);
+      // Outside a sent message (web copy, preview) a tracked link is the article's own.
+      const values = slotValues(recipient, compiled.links ?? []);
       return { html: fillPart(parts.html, values.html), text: fillPart(parts.text, values.text) };
     },
   };

@@ -32,7 +32,7 @@ import { organisationOf } from '../mail/render';
 
 export interface DigestDeps {
   db: Db;
-  config: Pick<Config, 'baseUrl' | 'orgName' | 'postalAddress' | 'secret'>;
+  config: Pick<Config, 'baseUrl' | 'orgName' | 'postalAddress' | 'secret' | 'trackClicks'>;
 }
 
 export const DIGEST_WINDOW_MS = 7 * 24 * 60 * 60_000;
@@ -196,8 +196,10 @@ export async function composeDigest(
     }
     if (!parts.length) throw noNewArticles(topics);
     // Rendered inside the transaction, so the stored message is exactly the chosen articles.
+    // With click tracking each message's article links are slots (test digests are not tracked).
+    const trackLinks = deps.config.trackClicks && !isTest;
     const render = (chosen: TopicArticles[]) =>
-      digestContent(trx, deps.config, chosen, sectioned, `${deps.config.baseUrl}/digests/${id}`, input.subject, now).then((c) => renderDigest(c));
+      digestContent(trx, deps.config, chosen, sectioned, `${deps.config.baseUrl}/digests/${id}`, input.subject, now).then((c) => renderDigest(c, { trackLinks }));
     const rendered = await render(parts);
     await insertDigest(trx, {
       id,
@@ -208,6 +210,7 @@ export async function composeDigest(
       html: rendered.html,
       text: rendered.text,
       placeholder_key: rendered.placeholderKey,
+      links: rendered.links ? JSON.stringify(rendered.links) : null,
       created_at: now,
     });
     await insertDigestTopics(trx, id, parts.map((p) => p.topic.id));
@@ -218,7 +221,7 @@ export async function composeDigest(
     for (const mask of variants) {
       const chosen = parts.filter((_, i) => mask & (2 ** i));
       const variant = chosen.length === parts.length ? rendered : await render(chosen);
-      rows.push({ digest_id: id, topics_mask: mask, subject: variant.subject, html: variant.html, text: variant.text, placeholder_key: variant.placeholderKey });
+      rows.push({ digest_id: id, topics_mask: mask, subject: variant.subject, html: variant.html, text: variant.text, placeholder_key: variant.placeholderKey, links: variant.links ? JSON.stringify(variant.links) : null });
     }
     await insertDigestVariants(trx, rows);
     return { id, topic: parts[0].topic, topics: parts.map((p) => p.topic), subject: rendered.subject, isTest, articleIds, rendered };
@@ -229,5 +232,12 @@ export async function composeDigest(
 export async function loadDigest(db: Db, id: string): Promise<RenderedDigest | undefined> {
   const row = await findDigestById(db, id);
   if (!row) return undefined;
-  return withPersonalise({ subject: row.subject, html: row.html, text: row.text, placeholderKey: row.placeholder_key });
+  return withPersonalise({ subject: row.subject, html: row.html, text: row.text, placeholderKey: row.placeholder_key, links: storedLinks(row.links) });
+}
+
+/** A digest's tracked links as stored (JSON), or null when it was composed without tracking. */
+export function storedLinks(json: string | null | undefined): string[] | null {
+  if (!json) return null;
+  const links: unknown = JSON.parse(json);
+  return Array.isArray(links) ? links.map(String) : null;
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import { findCategoryById, findEntryById, findProgrammeById } from '../awards/queries';
 import type { MailJobHandler } from '../mail/job-runner';
 import { renderEmail, organisationOf } from '../mail/render';
+import { programmeSender } from '../mail/sender';
 import { outcomeOf } from './service';
 
 const COPY = {
@@ -36,6 +37,6 @@ export function resultEmailHandler(deps: { db: Db; config: Config }): MailJobHan
       winnersUrl: `${deps.config.baseUrl}/awards/${programme.slug}/winners`,
       footerNote: `You received this email because an entry to ${programme.name} named this address as its contact.`,
     });
-    return { to: entry.contact_email, subject, html, text };
+    return { to: entry.contact_email, from: programmeSender(deps.config.mailFrom, programme), subject, html, text };
   };
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isPostgres, type Db } from '../db';
+import { isPostgres, toDate, type Db } from '../db';
 
 /** SQL of the transactional mail queue (confirmations, receipts): one row per message to send. */
 
@@ -22,7 +22,8 @@ type Conn = Db | Knex.Transaction;
 /** `status: 'dropped'` records a message that was asked for but is not due, without sending it. */
 export function insertMailJobs(
   db: Conn,
-  jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null; staff_id?: number | null; draft_id?: number | null; sign_in_id?: number | null; status?: 'queued' | 'dropped' }[],
+  /** `run_after`: not sent before then (a slot on the shared send clock); now when absent. */
+  jobs: { kind: string; subscriber_id?: number | null; entry_id?: number | null; staff_id?: number | null; draft_id?: number | null; sign_in_id?: number | null; status?: 'queued' | 'dropped'; run_after?: Date }[],
   now = new Date(),
 ) {
   if (!jobs.length) return Promise.resolve();
@@ -37,7 +38,7 @@ export function insertMailJobs(
       sign_in_id: job.sign_in_id ?? null,
       status: job.status ?? 'queued',
       attempts: 0,
-      run_after: now,
+      run_after: job.run_after ?? now,
       created_at: now,
     })),
     500,
@@ -81,6 +82,12 @@ export async function claimDueMailJobs(db: Db, limit: number, lockedUntil: Date,
     }
     return jobs;
   });
+}
+
+/** When the next queued job not yet due falls due (an import's confirmations wait for their send slots); null when none waits. */
+export async function findNextMailJobDue(db: Conn, now = new Date()): Promise<Date | null> {
+  const row = await db('mail_jobs').where('status', 'queued').where('run_after', '>', now).min({ at: 'run_after' }).first();
+  return toDate(row?.at);
 }
 
 export function markMailJobSent(db: Conn, id: number, now = new Date()) {

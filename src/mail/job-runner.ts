@@ -1,7 +1,7 @@
 import type { Db } from '../db';
 import { decideFailure, MAIL_JOB_RETRY } from '../delivery/outcome';
 import type { Logger } from '../logger';
-import { claimDueMailJobs, markMailJobDropped, markMailJobSent, rescheduleMailJob, type MailJob } from './job-queries';
+import { claimDueMailJobs, findNextMailJobDue, markMailJobDropped, markMailJobSent, rescheduleMailJob, type MailJob } from './job-queries';
 import type { MailTransport, OutgoingMessage } from './transport';
 
 /** Builds the message for a job at send time; null when there is nothing to send any more. */
@@ -30,6 +30,7 @@ export function createMailJobRunner(deps: {
   let again = false;
   let stopped = true;
   let woken: Promise<void> | null = null;
+  let dueTimer: NodeJS.Timeout | null = null;
 
   async function runOnce(): Promise<number> {
     const jobs = await claimDueMailJobs(deps.db, BATCH, new Date(Date.now() + 5 * 60_000));
@@ -60,6 +61,22 @@ export function createMailJobRunner(deps: {
     }
   }
 
+  /**
+   * A job due before the next poll (a confirmation waiting for its SEND_RATE slot) gets a
+   * pass of its own at that time, so paced mail leaves at its pace rather than in bursts
+   * at each poll.
+   */
+  async function wakeWhenNextDue() {
+    const next = await findNextMailJobDue(deps.db);
+    const wait = next ? next.getTime() - Date.now() : Infinity;
+    if (stopped || dueTimer || wait >= pollMs) return;
+    dueTimer = setTimeout(() => {
+      dueTimer = null;
+      if (!stopped) void kick();
+    }, Math.max(10, wait));
+    dueTimer.unref();
+  }
+
   /** Runs until no due job is left; overlapping calls fold into one more pass. */
   function kick(): Promise<void> {
     if (running) {
@@ -74,6 +91,7 @@ export function createMailJobRunner(deps: {
             /* keep going while there is work */
           }
         } while (again && !stopped);
+        await wakeWhenNextDue();
       } catch (err) {
         deps.logger.error({ err: (err as Error).message }, 'mail job runner failed');
       } finally {
@@ -117,6 +135,7 @@ export function createMailJobRunner(deps: {
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      if (dueTimer) clearTimeout(dueTimer);
       await woken;
       while (running) await running;
     },

@@ -3,12 +3,15 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config';
+import type { Mailbox } from './sender';
 import { createPipelinePool } from './pipeline-pool';
 
 /** One outgoing message, already rendered. */
 export interface OutgoingMessage {
   /** With a name, Nodemailer encodes it (RFC 2047) and the address (punycode, or SMTPUTF8 for a UTF-8 local part). */
   to: string | { name: string; address: string };
+  /** MAIL_FROM's address under another name (a programme's sender name); MAIL_FROM when absent. */
+  from?: Mailbox;
   subject: string;
   html: string;
   text: string;
@@ -32,8 +35,10 @@ export interface MailTransport {
   close(): void;
 }
 
-export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom' | 'dkim' | 'sendConcurrency'>): MailTransport {
+export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom' | 'dkim' | 'sendConcurrency'> & { mailReplyTo?: string | null }): MailTransport {
   const dkim = config.dkim ?? undefined;
+  // Every transactional message: MAIL_FROM unless the message names its sender, MAIL_REPLY_TO when set.
+  const envelopeOf = (message: OutgoingMessage) => ({ ...message, from: message.from ?? config.mailFrom, ...(config.mailReplyTo ? { replyTo: config.mailReplyTo } : {}) });
   if (config.smtpUrl) {
     const transport = nodemailer.createTransport({
       url: config.smtpUrl,
@@ -45,7 +50,7 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' |
     const pipeline = dkim ? null : createPipelinePool({ url: config.smtpUrl }, config.sendConcurrency);
     return {
       async send(message) {
-        const info = await transport.sendMail({ from: config.mailFrom, ...message });
+        const info = await transport.sendMail(envelopeOf(message));
         return { messageId: info.messageId, response: String(info.response ?? '') };
       },
       async sendRaw(envelope, raw, messageId) {
@@ -77,7 +82,7 @@ export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'dataDir' |
     return { messageId: info.messageId, response: `written to outbox/${file}` };
   }
   return {
-    send: (message) => toOutbox({ from: config.mailFrom, ...message }),
+    send: (message) => toOutbox(envelopeOf(message)),
     sendRaw: (envelope, raw, messageId) => toOutbox({ envelope, raw, messageId }),
     close: () => transport.close(),
   };

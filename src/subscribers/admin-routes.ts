@@ -10,7 +10,7 @@ import { eraseSubscriber } from './erasure';
 import { eachSubscriberView, listSubscriberViews, subscriberFilterOf } from './service';
 
 /** Subscribers for admins (mounted under /api/admin, behind the bearer token). */
-export function subscriberAdminRoutes(deps: { db: Db; mailQueued: () => void }): Router {
+export function subscriberAdminRoutes(deps: { db: Db; config: { sendRate: number }; mailQueued: () => void }): Router {
   const router = Router();
   const { db } = deps;
 
@@ -36,7 +36,7 @@ export function subscriberAdminRoutes(deps: { db: Db; mailQueued: () => void }):
       const options = parseQuery(importOptionsInput, req.query);
       const text = typeof req.body === 'string' ? req.body : '';
       const rows = req.is('text/csv') ? rowsFromCsv(text) : rowsFromJsonText(text);
-      const result = await importSubscribers(db, rows, { status: options.status, consentNote: options.consentNote ?? null, emailsApproved: options.confirm === 'yes' });
+      const result = await importSubscribers(db, rows, { status: options.status, consentNote: options.consentNote ?? null, emailsApproved: options.confirm === 'yes', sendRate: deps.config.sendRate });
       if (options.status === 'pending' && result.added) deps.mailQueued();
       res.json(result);
     },

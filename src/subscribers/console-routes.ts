@@ -21,7 +21,7 @@ import { listSubscriberViews, subscriberFilterOf } from './service';
 
 export interface SubscriberConsoleDeps {
   db: Db;
-  config: Pick<Config, 'dataDir'>;
+  config: Pick<Config, 'dataDir' | 'sendRate'>;
   csrf: Csrf;
   mailQueued: () => void;
 }
@@ -125,7 +125,7 @@ export function subscriberConsoleRoutes(deps: SubscriberConsoleDeps): Router {
     // Removed before the import, so a second click cannot import the list twice.
     await discardImportDraft(deps.config.dataDir, draftId);
     // The preview the person just confirmed is the approval to email a large pending list.
-    const result = await importSubscribers(db, rowsFromCsv(draft.csv), { ...draft.options, emailsApproved: true });
+    const result = await importSubscribers(db, rowsFromCsv(draft.csv), { ...draft.options, emailsApproved: true, sendRate: deps.config.sendRate });
     if (draft.options.status === 'pending' && result.added) deps.mailQueued();
     skipGenericAudit(res);
     await recordAudit(db, actorOf(res), {

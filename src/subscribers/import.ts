@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { insertMailJobs } from '../mail/job-queries';
+import { reserveSlotTimes } from '../delivery/rate';
 import { listTopics } from '../topics/queries';
 import {
   findSubscribersByEmails,
@@ -39,6 +40,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** The person importing has said yes to emailing a large pending list (`&confirm=yes`, or the console's confirm step). */
   emailsApproved?: boolean;
+  /** SEND_RATE: a pending import's confirmations take slots on the shared send clock (0: no limit). */
+  sendRate?: number;
 }
 
 /** A pending import of more rows than this emails many people at once: it must be confirmed first. */
@@ -161,6 +164,7 @@ export async function importSubscribers(db: Db, rows: ImportRow[], options: Impo
   // 2. Write in chunks, inside one transaction (a dry run only reads, so it takes no write lock).
   const now = new Date();
   const write = !options.dryRun;
+  const confirmations: number[] = []; // new pending subscribers, each owed a confirmation email
   const run = async (trx: Db | Knex.Transaction) => {
     for (let i = 0; i < clean.length; i += CHUNK) {
       const chunk = clean.slice(i, i + CHUNK);
@@ -211,19 +215,28 @@ export async function importSubscribers(db: Db, rows: ImportRow[], options: Impo
         );
         const ids = new Map((await findSubscribersByEmails(trx, fresh.map((r) => r.email))).map((s) => [s.email, s.id]));
         for (const row of fresh) for (const topic_id of row.topicIds) topicPairs.push({ subscriber_id: ids.get(row.email)!, topic_id });
-        if (options.status === 'pending') {
-          await insertMailJobs(trx, fresh.map((row) => ({ kind: CONFIRMATION_MAIL, subscriber_id: ids.get(row.email)! })), now);
-        }
+        if (options.status === 'pending') for (const row of fresh) confirmations.push(ids.get(row.email)!);
       }
       result.added += fresh.length;
       for (let j = 0; write && j < topicPairs.length; j += 500) {
         await insertSubscriberTopicsIgnoringDuplicates(trx, topicPairs.slice(j, j + 500));
       }
     }
+    if (write) await queueConfirmations(trx as Db, confirmations, options.sendRate ?? 0, now);
   };
   await (write ? db.transaction(run) : run(db));
   result.skipped.sort((a, b) => a.line - b.line);
   return result;
+}
+
+/**
+ * One confirmation job per new pending subscriber, each due at its own slot on the shared
+ * send clock (SEND_RATE), so a big import's emails go out at the sender's pace, in turn with
+ * digests, not all at once. Reserved last, so the clock's row is held only for these inserts.
+ */
+async function queueConfirmations(trx: Db, subscriberIds: number[], sendRate: number, now: Date) {
+  const slots = await reserveSlotTimes(trx, sendRate, subscriberIds.length, now);
+  await insertMailJobs(trx, subscriberIds.map((subscriber_id, i) => ({ kind: CONFIRMATION_MAIL, subscriber_id, run_after: slots[i] })), now);
 }
 
 function confirmedConsent(options: ImportOptions, now: Date) {
