@@ -16,6 +16,13 @@ export const digestTrigger = z
       .max(300, 'subject has at most 300 characters')
       .refine((v) => !/[\r\n]/.test(v), 'subject must be on one line')
       .optional(),
+    // Plain text above the lead story, in both parts of the email.
+    intro: z
+      .string({ error: 'intro is text' })
+      .trim()
+      .min(1, 'intro cannot be empty')
+      .max(1000, 'intro has at most 1,000 characters')
+      .optional(),
     testRecipients: z.array(emailAddress, { error: 'testRecipients is a list of addresses' }).min(1).max(20, 'at most 20 test recipients').optional(),
   })
   .strict();

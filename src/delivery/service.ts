@@ -103,7 +103,7 @@ export async function triggerDigest(deps: SendDeps, input: TriggerInput, key: st
   try {
     const composed = await composeDigest(
       deps,
-      { topics: topicSlugsOf(input), limit: input.limit, subject: input.subject, isTest: Boolean(input.testRecipients) },
+      { topics: topicSlugsOf(input), limit: input.limit, subject: input.subject, intro: input.intro, isTest: Boolean(input.testRecipients) },
       now,
       async (trx, digest) => {
         if (input.testRecipients) await insertTestDeliveries(trx, digest.id, [...new Set(input.testRecipients)], now);

@@ -25,7 +25,7 @@ export interface DigestConsoleDeps {
   deliveryQueued: () => void;
 }
 
-const composeLabels = { topic: 'Topic', limit: 'Most articles', subject: 'Subject' };
+const composeLabels = { topic: 'Topic', limit: 'Most articles', subject: 'Subject', intro: "Editor's intro" };
 
 // The preview is the email's own HTML, with its inline styles; it may use nothing else.
 const PREVIEW_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
@@ -38,10 +38,11 @@ function triggerFrom(fields: Record<string, unknown>) {
     topic: text(fields.topic),
     ...(limit ? { limit: /^\d+$/.test(limit) ? Number(limit) : limit } : {}),
     ...(text(fields.subject) ? { subject: text(fields.subject) } : {}),
+    ...(text(fields.intro) ? { intro: text(fields.intro) } : {}),
   });
 }
 
-const composeQuery = (input: Pick<DigestTrigger, 'topic' | 'limit' | 'subject'>) => filterQuery({ topic: input.topic, limit: input.limit, subject: input.subject });
+const composeQuery = (input: Pick<DigestTrigger, 'topic' | 'limit' | 'subject' | 'intro'>) => filterQuery({ topic: input.topic, limit: input.limit, subject: input.subject, intro: input.intro });
 
 /** The controls of a send, and the statuses in which each applies (the page's script shows and hides them). */
 const CONTROLS = [
@@ -93,7 +94,7 @@ export function digestConsoleRoutes(deps: DigestConsoleDeps): Router {
   // ── Compose, preview, test ─────────────────────────────────────────────────────────────
 
   async function renderCompose(req: Request, res: Response, status: number, fields: Record<string, unknown>, errors: Record<string, string> = {}) {
-    const values = { topic: fields.topic ?? 'finance', limit: fields.limit ?? String(DEFAULT_DIGEST_LIMIT), subject: fields.subject ?? '' };
+    const values = { topic: fields.topic ?? 'finance', limit: fields.limit ?? String(DEFAULT_DIGEST_LIMIT), subject: fields.subject ?? '', intro: fields.intro ?? '' };
     const parsed = fields.topic === undefined ? null : triggerFrom(fields);
     if (parsed && !parsed.success) Object.assign(errors, fieldErrors(parsed.error));
     const input = parsed?.success && !Object.keys(errors).length ? parsed.data : null;
@@ -112,7 +113,7 @@ export function digestConsoleRoutes(deps: DigestConsoleDeps): Router {
   router.get('/digests/preview', async (req, res) => {
     const parsed = triggerFrom(req.query);
     if (!parsed.success) throw new AppError(422, 'validation_failed', 'Choose a topic, and at most 50 articles.');
-    const { html } = await previewDigest(deps, { topic: parsed.data.topic, limit: parsed.data.limit ?? DEFAULT_DIGEST_LIMIT, subject: parsed.data.subject });
+    const { html } = await previewDigest(deps, { topic: parsed.data.topic, limit: parsed.data.limit ?? DEFAULT_DIGEST_LIMIT, subject: parsed.data.subject, intro: parsed.data.intro });
     res.set('Content-Security-Policy', PREVIEW_POLICY).set('Cache-Control', 'no-store').type('html').send(html);
   });
 

@@ -66,7 +66,7 @@ async function digestContent(
   parts: TopicArticles[],
   sectioned: boolean,
   viewUrl: string,
-  subject: string | null | undefined,
+  words: { subject?: string | null; intro?: string | null },
   now: Date,
 ): Promise<DigestContent> {
   const programmes = await listOpenProgrammes(conn, now);
@@ -82,7 +82,8 @@ async function digestContent(
       closesAt: toDate(p.closes_at)!,
       timeZone: p.time_zone,
     })),
-    subject,
+    subject: words.subject,
+    intro: words.intro ?? null,
     viewUrl,
     date: now,
   };
@@ -134,10 +135,10 @@ export async function digestCandidates(db: Db, slug: string, limit: number, now 
 }
 
 /** The HTML the digest of `topic` would have if composed now, with placeholder links. Stores nothing. */
-export async function previewDigest(deps: DigestDeps, input: { topic: string; limit: number; subject?: string | null }, now = new Date()): Promise<{ subject: string; html: string; text: string }> {
+export async function previewDigest(deps: DigestDeps, input: { topic: string; limit: number; subject?: string | null; intro?: string | null }, now = new Date()): Promise<{ subject: string; html: string; text: string }> {
   const { topic, articles } = await digestCandidates(deps.db, input.topic, input.limit, now);
   if (!articles.length) throw noNewArticles([topic]);
-  const content = await digestContent(deps.db, deps.config, [{ topic, articles }], false, `${deps.config.baseUrl}/digests/preview`, input.subject, now);
+  const content = await digestContent(deps.db, deps.config, [{ topic, articles }], false, `${deps.config.baseUrl}/digests/preview`, input, now);
   const rendered = await renderDigest(content);
   return { subject: rendered.subject, ...rendered.personalise(previewRecipient(deps.config)) };
 }
@@ -174,7 +175,7 @@ export const topicSlugsOf = (input: DigestTopicsInput): string[] => [...new Set(
  */
 export async function composeDigest(
   deps: DigestDeps,
-  input: DigestTopicsInput & { limit?: number; subject?: string | null; isTest?: boolean },
+  input: DigestTopicsInput & { limit?: number; subject?: string | null; intro?: string | null; isTest?: boolean },
   now = new Date(),
   /** Further writes that must commit or fail with the digest (the send's recipients); answers the variants needed. */
   within?: (trx: Knex.Transaction, digest: { id: string; topicId: number; sectioned: boolean; isTest: boolean }) => Promise<number[] | void>,
@@ -199,7 +200,7 @@ export async function composeDigest(
     // With click tracking each message's article links are slots (test digests are not tracked).
     const trackLinks = deps.config.trackClicks && !isTest;
     const render = (chosen: TopicArticles[]) =>
-      digestContent(trx, deps.config, chosen, sectioned, `${deps.config.baseUrl}/digests/${id}`, input.subject, now).then((c) => renderDigest(c, { trackLinks }));
+      digestContent(trx, deps.config, chosen, sectioned, `${deps.config.baseUrl}/digests/${id}`, input, now).then((c) => renderDigest(c, { trackLinks }));
     const rendered = await render(parts);
     await insertDigest(trx, {
       id,
