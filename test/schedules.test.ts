@@ -253,17 +253,18 @@ describeEachEngine('digest schedules', (engine) => {
     it('a schedule of three topics sends one digest; a reader of all three gets one email with a section each', async () => {
       const s = await scheduleAt({ topics: ['finance', 'banking', 'fintech'], cron: '0 7 * * *', timeZone: 'Europe/London' }, new Date('2026-08-02T12:00:00Z'));
       for (const topic of ['finance', 'banking', 'fintech']) await addArticle(topic, new Date('2026-08-03T05:00:00Z'));
-      const before = t.smtp.messages.length;
       await walk('2026-08-03T05:45:00Z', '2026-08-03T06:15:00Z');
       const runs = await runsOf(s.id);
       assert.deepEqual(runs.map((r) => [r.occurrenceAt, r.outcome]), [['2026-08-03T06:00:00.000Z', 'sent']]);
       const digest = (await t.admin('get', `/api/admin/digests/${runs[0].digestId}`).expect(200)).body;
       assert.deepEqual(digest.topics, ['finance', 'banking', 'fintech']);
-      const [mail] = await t.smtp.waitFor((m) => /reader@schedules\.example/.test(JSON.stringify(m.to)) && t.smtp.messages.indexOf(m as never) >= before);
+      // This digest's message (its Message-ID starts with the digest's id), not a late one from an earlier test.
+      const ofThisDigest = (m: { messageId?: string; to?: unknown }) => /reader@schedules\.example/.test(JSON.stringify(m.to)) && String(m.messageId).includes(runs[0].digestId!);
+      const [mail] = await t.smtp.waitFor(ofThisDigest);
       const sections = [...String(mail.html).matchAll(/<h2[^>]*>([^<]+)<\/h2>/g)].map((m) => m[1]);
       assert.deepEqual(sections, ['Finance', 'Banking', 'Fintech']);
       await new Promise((r) => setTimeout(r, 300));
-      assert.equal(t.smtp.messages.slice(before).filter((m) => /reader@schedules\.example/.test(JSON.stringify(m.to))).length, 1, 'one email, not one per topic');
+      assert.equal(t.smtp.messages.filter(ofThisDigest).length, 1, 'one email, not one per topic');
     });
   });
 
