@@ -27,43 +27,126 @@ export interface DeliveryCounts {
   failed: number;
 }
 
-/**
- * Every confirmed subscriber of the topic becomes one queued row, in one set-based
- * statement; the unique (digest, subscriber) pair keeps each person once.
- */
-export async function snapshotRecipients(db: Conn, digestId: string, topicId: number, now: Date): Promise<void> {
-  await db.raw(
-    `insert into deliveries (digest_id, subscriber_id, email, status, attempts, next_attempt_at)
-     select ?, s.id, s.email, 'queued', 0, ?
-     from subscribers s
-     where s.status = 'confirmed'
-       and exists (select 1 from subscriber_topics st where st.subscriber_id = s.id and st.topic_id = ?)`,
-    [digestId, now, topicId],
-  );
+/** The highest subscriber id now: a digest's recipients are subscribers up to it. */
+export async function maxSubscriberId(db: Conn): Promise<number> {
+  const row = await db('subscribers').max({ id: 'id' }).first();
+  return Number(row?.id ?? 0);
 }
 
 /**
- * A digest of several topics: every confirmed subscriber of any of its topics becomes one
- * queued row, in one set-based statement, with the sum of the bits of the digest's topics
- * they follow as their variant (which sections their message has).
+ * The end of the next range of at most `size` subscriber ids after `after`, never past
+ * `until`: one short walk along the primary key.
  */
-export async function snapshotRecipientsByTopics(db: Conn, digestId: string, now: Date): Promise<void> {
+export async function subscriberRangeEnd(db: Conn, after: number, until: number, size: number): Promise<number> {
+  const row = await db('subscribers').where('id', '>', after).where('id', '<=', until).orderBy('id').offset(size - 1).first('id');
+  return row ? Number(row.id) : until;
+}
+
+/** Who a digest goes to: one topic's confirmed readers, or (by variant) those of any of its topics. */
+export interface RecipientQuery {
+  digestId: string;
+  topicId: number;
+  /** A digest of several topics: each reader's variant is the sum of the bits of the topics they follow. */
+  sectioned: boolean;
+}
+
+/**
+ * Confirmed readers of a sectioned digest, with their variant, among subscriber ids in
+ * (after, upto]. A membership carries its subscriber's status (kept by the database).
+ */
+const readerMasks = `select st.subscriber_id, sum(dt.bit) as mask
+  from subscriber_topics st join digest_topics dt on dt.topic_id = st.topic_id and dt.digest_id = ?
+  where st.status = 'confirmed' and st.subscriber_id > ? and st.subscriber_id <= ?
+  group by st.subscriber_id`;
+
+/**
+ * How many recipients the digest has among subscriber ids up to `until`, by variant (one
+ * row with variant null for a digest of one topic). Counting is much cheaper than writing
+ * the rows, so the trigger can answer with the number before the rows exist.
+ */
+export async function countRecipientsByVariant(db: Conn, q: RecipientQuery, until: number): Promise<{ variant: number | null; n: number }[]> {
+  if (!q.sectioned) {
+    // One range of the (topic_id, status, subscriber_id) index, read without the table.
+    const [row] = await db('subscriber_topics').where({ topic_id: q.topicId, status: 'confirmed' }).where('subscriber_id', '<=', until).count({ n: '*' });
+    return [{ variant: null, n: Number(row.n) }];
+  }
+  const result = await db.raw(`select m.mask as variant, count(*) as n from (${readerMasks}) m group by m.mask order by m.mask`, [q.digestId, 0, until]);
+  const rows: { variant: number | string; n: number | string }[] = Array.isArray(result) ? result : result.rows;
+  return rows.map((r) => ({ variant: Number(r.variant), n: Number(r.n) }));
+}
+
+/**
+ * Writes the digest's recipients among subscriber ids in (after, upto] as queued rows, in
+ * one set-based statement; the unique (digest, subscriber) pair keeps each person once.
+ * A sectioned digest takes only readers whose topic combination was rendered (`variants`):
+ * someone who changed topics since the trigger waits for the next digest.
+ */
+export async function insertRecipientRange(db: Conn, q: RecipientQuery, after: number, upto: number, variants: number[], now: Date): Promise<void> {
+  if (!q.sectioned) {
+    await db.raw(
+      `insert into deliveries (digest_id, subscriber_id, email, status, attempts, next_attempt_at)
+       select ?, s.id, s.email, 'queued', 0, ?
+       from subscriber_topics st join subscribers s on s.id = st.subscriber_id
+       where st.topic_id = ? and st.status = 'confirmed' and st.subscriber_id > ? and st.subscriber_id <= ?
+         and s.status = 'confirmed'`,
+      [q.digestId, now, q.topicId, after, upto],
+    );
+    return;
+  }
+  if (!variants.length) return;
   await db.raw(
     `insert into deliveries (digest_id, subscriber_id, email, status, attempts, next_attempt_at, variant)
      select ?, s.id, s.email, 'queued', 0, ?, m.mask
-     from subscribers s
-     join (select st.subscriber_id, sum(dt.bit) as mask
-           from subscriber_topics st join digest_topics dt on dt.topic_id = st.topic_id and dt.digest_id = ?
-           group by st.subscriber_id) m on m.subscriber_id = s.id
-     where s.status = 'confirmed'`,
-    [digestId, now, digestId],
+     from subscribers s join (${readerMasks}) m on m.subscriber_id = s.id
+     where s.status = 'confirmed' and m.mask in (${variants.map(() => '?').join(', ')})`,
+    [q.digestId, now, q.digestId, after, upto, ...variants],
   );
 }
 
-/** The variants a digest's recipients need, each once (a handful, however many recipients). */
-export async function listVariantsNeeded(db: Conn, digestId: string): Promise<number[]> {
-  const rows: { variant: number | string }[] = await db('deliveries').where({ digest_id: digestId }).whereNotNull('variant').distinct('variant').orderBy('variant');
-  return rows.map((r) => Number(r.variant));
+export interface UnfinishedRecipients {
+  id: string;
+  topic_id: number;
+  snapshot_after: number | string;
+  snapshot_until: number | string;
+}
+
+/** The oldest digest still sending (or paused) whose recipients are not all written yet. */
+export function findUnfinishedRecipients(db: Conn): Promise<UnfinishedRecipients | undefined> {
+  return db('digests')
+    .whereNotNull('snapshot_after')
+    .whereIn('status', ['sending', 'paused'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .first('id', 'topic_id', 'snapshot_after', 'snapshot_until');
+}
+
+/**
+ * Moves a digest's recipient cursor from `from` to `to` (null: all written) if nobody moved
+ * it first: the write that makes one process, of any number, the writer of that range.
+ */
+export function moveRecipientCursor(db: Conn, digestId: string, from: number, to: number | null): Promise<number> {
+  return db('digests').where({ id: digestId, snapshot_after: from }).update({ snapshot_after: to });
+}
+
+/** Where the trigger leaves the recipient cursor: after the first range (null: none left), until the last id. */
+export function setRecipientCursor(db: Conn, digestId: string, after: number | null, until: number) {
+  return db('digests').where({ id: digestId }).update({ snapshot_after: after, snapshot_until: until });
+}
+
+/** Once every range is written, the digest's recipients are the rows themselves. */
+export async function settleRecipientCount(db: Conn, digestId: string): Promise<void> {
+  await db('digests').where({ id: digestId }).update({ recipients: await countRecipients(db, digestId) });
+}
+
+/** The topic combinations rendered for a digest (its variants). */
+export async function listRenderedVariants(db: Conn, digestId: string): Promise<number[]> {
+  const rows: { topics_mask: number | string }[] = await db('digest_variants').where({ digest_id: digestId }).orderBy('topics_mask').select('topics_mask');
+  return rows.map((r) => Number(r.topics_mask));
+}
+
+/** Whether a digest has variants (it covers several topics). */
+export async function hasVariants(db: Conn, digestId: string): Promise<boolean> {
+  return Boolean(await db('digest_variants').where({ digest_id: digestId }).first('digest_id'));
 }
 
 /** Erasure: the person's rows go with them (deliveries keep no foreign key; see the migration). */
@@ -199,6 +282,8 @@ export async function finishDigestIfSettled(db: Conn, digestId: string, now: Dat
   const status = counts.failed > 0 && counts.sent === 0 ? 'failed' : 'sent';
   const changed = await db('digests')
     .where({ id: digestId, status: 'sending' })
+    // Recipients still to be written (recipients.ts) mean it is not settled, whatever the counts say.
+    .whereNull('snapshot_after')
     .whereNotExists(db('deliveries').select(db.raw('1')).where('digest_id', digestId).whereIn('status', ['queued', 'sending']))
     .update({ status, finished_at: now, ...(status === 'failed' ? { status_reason: 'Every recipient failed.' } : {}) });
   return changed > 0;

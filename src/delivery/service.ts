@@ -17,12 +17,10 @@ import {
   insertTestDeliveries,
   listRecentDeliveryErrors,
   requeueFailedDeliveries,
-  listVariantsNeeded,
-  snapshotRecipients,
-  snapshotRecipientsByTopics,
   startDigestSend,
   updateDigestSendState,
 } from './queries';
+import { fixRecipients, type FixedRecipients } from './recipients';
 import type { DigestTrigger } from './schema';
 
 /**
@@ -34,6 +32,8 @@ export interface SendDeps {
   config: Pick<Config, 'baseUrl' | 'orgName' | 'postalAddress' | 'secret' | 'trackClicks'>;
   /** Wakes this process's sender after rows became sendable. */
   deliveryQueued: () => void;
+  /** Subscriber ids per range of recipients written (recipients.ts); tests make it small. */
+  recipientRange?: number;
 }
 
 export interface TriggerAnswer {
@@ -87,9 +87,10 @@ async function claimKey(db: Db, key: string, hash: string, now: Date): Promise<T
 }
 
 /**
- * Composes the digest and snapshots its recipients — every confirmed subscriber of its
- * topic (of any of its topics), each once, in one statement — then marks it sending. All of
- * it commits together, so a failed trigger leaves no digest and uses up no article. Called
+ * Composes the digest and fixes its recipients — every confirmed subscriber of its topic (of
+ * any of its topics), each once: counted now, the first range written now and the rest by
+ * the senders (recipients.ts) — then marks it sending. All of it commits together, so a
+ * failed trigger leaves no digest and uses up no article. Called
  * by the HTTP route, the console, the CLI and schedules; 409 no_new_articles when nothing
  * is new.
  */
@@ -106,15 +107,16 @@ export async function triggerDigest(deps: SendDeps, input: TriggerInput, key: st
       { topics: topicSlugsOf(input), limit: input.limit, subject: input.subject, intro: input.intro, isTest: Boolean(input.testRecipients) },
       now,
       async (trx, digest) => {
-        if (input.testRecipients) await insertTestDeliveries(trx, digest.id, [...new Set(input.testRecipients)], now);
-        else if (digest.sectioned) await snapshotRecipientsByTopics(trx, digest.id, now);
-        else await snapshotRecipients(trx, digest.id, digest.topicId, now);
-        const recipients = await countRecipients(trx, digest.id);
+        let fixed: FixedRecipients;
+        if (input.testRecipients) {
+          await insertTestDeliveries(trx, digest.id, [...new Set(input.testRecipients)], now);
+          fixed = { recipients: await countRecipients(trx, digest.id), variants: [] };
+        } else fixed = await fixRecipients(trx, { digestId: digest.id, topicId: digest.topicId, sectioned: digest.sectioned }, now, deps.recipientRange);
         // Nobody to send to: keep the articles for a digest someone will receive.
-        if (!recipients) throw conflict('No confirmed subscriber receives this topic yet.', 'no_recipients');
-        await startDigestSend(trx, digest.id, recipients, now);
+        if (!fixed.recipients) throw conflict('No confirmed subscriber receives this topic yet.', 'no_recipients');
+        await startDigestSend(trx, digest.id, fixed.recipients, now);
         if (key) await attachDigestToRequest(trx, key, digest.id);
-        return digest.sectioned ? listVariantsNeeded(trx, digest.id) : [];
+        return fixed.variants;
       },
     );
     digestId = composed.id;

@@ -10,12 +10,14 @@ import { decideOutcome, DIGEST_RETRY, type RetryPolicy, type SendResult } from '
 import { createPlanCache, type Person } from './plans';
 import { finishDigestIfSettled, releaseDeliveries, type ClaimedDelivery } from './queries';
 import { sendSlots } from './rate';
+import { writeNextRecipientRange } from './recipients';
 import { recordOutcomes, type SendOutcome } from './record';
 import { recipientDetails } from '../subscribers/bounce-state';
 
 /**
  * The digest sender, a pipeline: claim a batch → build each message from the digest's
- * precompiled MIME → send → record each outcome (group-committed per lane). Progress lives
+ * precompiled MIME → send → record each outcome (group-committed per lane). Each pass first
+ * writes the next range of a large digest's recipients (recipients.ts). Progress lives
  * in the deliveries table, where any process (this one after a restart, or another) picks
  * up what is left once a claim's lease lapses.
  */
@@ -33,6 +35,8 @@ export interface DeliveryWorkerOptions {
   maxAttempts?: number;
   /** Permanent failures in a row that pause a digest (a sign the sender, not the addresses, is wrong). */
   pauseAfterFailures?: number;
+  /** Subscriber ids per range of recipients written ahead of sending (recipients.ts). */
+  recipientRange?: number;
 }
 
 export function createDeliveryWorker(options: DeliveryWorkerOptions) {
@@ -111,7 +115,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
 
   const loop = pollingLoop(options.pollMs ?? 1000, async () => {
     let claimed = 0;
+    let wrote = false;
     try {
+      // A range of recipients per pass (20,000 against 200 sent) keeps writing far ahead of sending.
+      wrote = await writeNextRecipientRange(db, new Date(), options.recipientRange);
       claimed = await runBatch();
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'delivery batch failed');
@@ -122,7 +129,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       transport?.close();
       transport = null;
     } else await sleep(slowdownMs);
-    return claimed > 0;
+    return claimed > 0 || wrote;
   });
 
   return {

@@ -85,6 +85,20 @@ export interface SubscriberFilter {
 /** `text` as a LIKE pattern that matches it anywhere, its own % and _ taken literally. */
 const containsPattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/** The topic's id, as a subquery. */
+const topicIdOf = (db: Conn, slug: string) => db('topics').select('id').where('slug', slug);
+
+/**
+ * The ids of a topic's members (of one status), from the (topic_id, status, subscriber_id)
+ * index alone: a membership carries its subscriber's status, kept by the database.
+ */
+function topicMembers(db: Conn, filter: SubscriberFilter & { topic: string }, afterId?: number) {
+  const members = db('subscriber_topics').select('subscriber_topics.subscriber_id').where('subscriber_topics.topic_id', topicIdOf(db, filter.topic));
+  if (filter.status) members.where('subscriber_topics.status', filter.status);
+  if (afterId !== undefined) members.where('subscriber_topics.subscriber_id', '>', afterId);
+  return members;
+}
+
 /** `afterId`: only ids above it, told to the topic's subquery too so it reads its index from there. */
 function filteredSubscribers(db: Conn, filter: SubscriberFilter, afterId?: number) {
   const query = db('subscribers');
@@ -97,24 +111,25 @@ function filteredSubscribers(db: Conn, filter: SubscriberFilter, afterId?: numbe
       w.whereRaw(`subscribers.email like ? escape '\\'`, [pattern]).orWhereRaw(`lower(subscribers.name) like ? escape '\\'`, [pattern]),
     );
   }
-  if (filter.topic) {
-    // The topic's id as a subquery of its own (not a join inside EXISTS): the planner then
-    // reads only that topic's range of the (topic_id, subscriber_id) index, not every pair.
-    const members = db('subscriber_topics')
-      .whereRaw('subscriber_topics.subscriber_id = subscribers.id')
-      .where('subscriber_topics.topic_id', db('topics').select('id').where('slug', filter.topic));
-    if (afterId !== undefined) members.where('subscriber_topics.subscriber_id', '>', afterId);
-    query.whereExists(members);
-  }
+  if (filter.topic) query.whereIn('subscribers.id', topicMembers(db, { ...filter, topic: filter.topic }, afterId));
   return query;
 }
 
+/** Without a search, a topic's (and status's) total is counted in its index range, never in the table. */
+const byTopicOnly = (filter: SubscriberFilter): filter is SubscriberFilter & { topic: string } => Boolean(filter.topic && !filter.q);
+
 export async function countSubscribers(db: Conn, filter: SubscriberFilter): Promise<number> {
-  const [{ n }] = await filteredSubscribers(db, filter).count({ n: '*' });
+  const query = byTopicOnly(filter) ? topicMembers(db, filter).clearSelect() : filteredSubscribers(db, filter);
+  const [{ n }] = await query.count({ n: '*' });
   return Number(n);
 }
 
 export function listSubscribersPage(db: Conn, filter: SubscriberFilter, offset: number, limit: number): Promise<SubscriberRow[]> {
+  if (byTopicOnly(filter)) {
+    // The page's ids from the index (however deep the page), then those rows.
+    const ids = topicMembers(db, filter).orderBy('subscriber_topics.subscriber_id').offset(offset).limit(limit);
+    return db('subscribers').whereIn('id', ids).select('subscribers.*').orderBy('subscribers.id');
+  }
   return filteredSubscribers(db, filter).select('subscribers.*').orderBy('subscribers.id').offset(offset).limit(limit);
 }
 
