@@ -8,7 +8,6 @@ import { createDb, migrateLatest } from './db';
 import { loadDemoContent } from './demo';
 import { applyServerTimeouts } from './http/server-timeouts';
 import { createLogger, logFatalErrors } from './logger';
-import { warmUpMjml } from './mail/render';
 import { createWorkers } from './workers';
 import { firstAdminNotice } from './staff/first-admin';
 
@@ -56,7 +55,6 @@ async function main() {
     console.log(`Mail: ${config.smtpUrl ? 'SMTP' : `written as .eml files to ${config.dataDir}/outbox`}`);
     if (config.generatedSecretFiles.adminToken) console.log(`Admin token: in ${config.generatedSecretFiles.adminToken}`);
     for (const line of adminNotice) console.log(line);
-    void warmUpMjml();
   });
 
   // SIGTERM: stop accepting, let in-flight requests finish, stop the workers, close the database.

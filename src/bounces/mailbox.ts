@@ -1,4 +1,3 @@
-import { ImapFlow } from 'imapflow';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { Logger } from '../logger';
@@ -38,6 +37,8 @@ function connectionOf(imapUrl: string) {
 
 export async function pollBounceMailbox(deps: MailboxDeps, imapUrl: string, signal?: AbortSignal): Promise<{ understood: number; left: number }> {
   const { options, mailbox } = connectionOf(imapUrl);
+  // Loaded only where a mailbox is configured: imapflow costs every other process memory.
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow(options);
   await client.connect();
   let understood = 0;

@@ -2,7 +2,6 @@
 // project's own code (packages stay in node_modules), each migration compiled on its own.
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const dist = path.join(root, 'dist');
@@ -11,6 +10,9 @@ export const ENTRY_POINTS = ['server', 'cli/worker', 'cli/digest', 'cli/migrate'
 
 /** Builds into a fresh folder, then swaps it in, so a process already running from dist/ is not pulled from under. */
 export async function build() {
+  // Loaded here, not at the top: `npm start` reads ENTRY_POINTS on every start, and a
+  // running server should not carry the bundler.
+  const esbuild = await import('esbuild');
   const out = `${dist}.${process.pid}.tmp`;
   rmSync(out, { recursive: true, force: true });
   const common = { platform: 'node', format: 'esm', target: 'node20', sourcemap: true, logLevel: 'warning' };

@@ -1,9 +1,11 @@
 import nunjucks from 'nunjucks';
 import { paths } from '../paths';
+import { mjmlCompiler } from './mjml-compiler';
 
 /**
  * Turns a template in emails/ into the two parts of a message. Nunjucks fills the data in
- * (HTML-escaped for the MJML, raw for the text), then MJML compiles the markup.
+ * (HTML-escaped for the MJML, raw for the text), then MJML compiles the markup (in a
+ * thread of its own: mjml-compiler.ts).
  * Knows nothing of any feature: callers pass the data their template needs.
  */
 export const emailsDirectory = paths.emails;
@@ -31,12 +33,6 @@ export interface RenderedEmail {
 
 export class EmailTemplateError extends Error {}
 
-// Loaded on first use: MJML is large (about 50 MB resident and half a second to load), and
-// a worker that only personalises compiled digests never needs it. The HTTP server loads it
-// in the background after it starts (warmUpMjml), so no request waits for it.
-const loadMjml = () => import('mjml');
-export const warmUpMjml = () => loadMjml().then(() => undefined);
-
 /**
  * MJML's output, tidied where no client renders a difference: the indentation it leaves at
  * line ends goes (bytes every recipient downloads), the doctype is written as pages write it.
@@ -50,13 +46,12 @@ export async function renderEmail(
   options: { strict?: boolean } = {},
 ): Promise<RenderedEmail> {
   const markup = htmlTemplates.render(`${template}.mjml`, data);
-  const { default: mjml2html } = await loadMjml();
-  const compiled = await mjml2html(markup, {
+  const compiled = await mjmlCompiler.compile(markup, {
     validationLevel: options.strict ? 'strict' : 'soft',
     filePath: emailsDirectory,
   });
   if (compiled.errors.length > 0 && options.strict) {
-    throw new EmailTemplateError(compiled.errors.map((e) => e.formattedMessage).join('; '));
+    throw new EmailTemplateError(compiled.errors.join('; '));
   }
   const text = textTemplates.render(`${template}.txt`, data).replace(/\n{3,}/g, '\n\n').trim() + '\n';
   return { html: tidy(compiled.html), text };
