@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderDigest, type DigestContent } from '../src/digests/render';
+import { htmlFindings } from './helpers/html-validate';
 
 /** The digest's look: article pictures with alt text, and the editor's intro when the digest has one. */
 
@@ -27,6 +28,9 @@ describe('the digest’s pictures and the editor’s intro', () => {
     assert.match(images[0], /alt="Lead with a picture"/);
     assert.match(images[1], /alt="Card with a picture"/);
     assert.doesNotMatch(html, /alt="Card without one"/);
+    // The web view serves this HTML: pictures included, it is valid (html-validate, email rules).
+    assert.deepEqual(await htmlFindings(html, 'email'), []);
+    assert.ok(images.every((tag) => /style="[^"]*height:auto/.test(tag)), 'the height stays automatic, by style');
   });
 
   it('shows the intro above the lead story in both parts, escaped, and nothing when there is none', async () => {

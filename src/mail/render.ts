@@ -35,9 +35,15 @@ export class EmailTemplateError extends Error {}
 
 /**
  * MJML's output, tidied where no client renders a difference: the indentation it leaves at
- * line ends goes (bytes every recipient downloads), the doctype is written as pages write it.
+ * line ends goes (bytes every recipient downloads), the doctype is written as pages write it,
+ * and pictures lose what HTML does not allow (`height="auto"`, the default, which their
+ * inline style says as well; the XHTML `/>`), so the web view is valid HTML.
  */
-const tidy = (html: string) => html.replace(/[ \t]+$/gm, '').replace(/^<!doctype html>/i, '<!DOCTYPE html>');
+const tidy = (html: string) =>
+  html
+    .replace(/[ \t]+$/gm, '')
+    .replace(/^<!doctype html>/i, '<!DOCTYPE html>')
+    .replace(/<img\b([^>]*?)\s*\/>/g, (_, attributes: string) => `<img${attributes.replace(/\sheight="auto"/, '')}>`);
 
 export async function renderEmail(
   template: string,
