@@ -84,12 +84,14 @@ export async function benchScale(n = 1_000_000) {
     const triggerMs = performance.now() - triggerStart;
     await benchApi(base, 'POST', `/api/admin/digests/${digest.id}/cancel`);
     if (digest.recipients !== n) throw new Error(`digest has ${digest.recipients} recipients, expected ${n}`);
-    console.log(`  trigger (snapshot of ${digest.recipients} recipients): ${ms(triggerMs)} (goal < 3 s)`);
+    console.log(`  trigger (${digest.recipients} recipients counted, the first range written): ${ms(triggerMs)} (goal < 3 s)`);
 
     const last = n - 1;
     const lists = [
       '?status=confirmed&topic=banking',
       `?status=confirmed&topic=banking&page=${Math.floor(n / 3 / 50)}`,
+      '?topic=banking',
+      '?status=confirmed',
       `?q=reader${last}@`,
       '?q=nobody-matches-this',
     ];

@@ -5,7 +5,7 @@ import { describeEachEngine } from './helpers/engines';
 import { addConfirmedSubscribers } from './helpers/sending';
 import { markBounced, restoreBounced } from '../src/subscribers/bounce-state';
 import { confirmSubscription, linkFor, unsubscribe, updateTopics } from '../src/subscribers/service';
-import type { SubscriberRow } from '../src/subscribers/queries';
+import { SUBSCRIBER_COUNT_ROWS_BEFORE_FOLDING, type SubscriberRow } from '../src/subscribers/queries';
 
 /**
  * Issue 12: a topic membership carries its subscriber's status (kept by database triggers),
@@ -40,6 +40,14 @@ async function assertListsMatch(t: TestApp, when: string) {
     const everyStatus = (await Promise.all(STATUSES.map((s) => expectedEmails(t, topic, s)))).flat();
     assert.equal(all.body.total, everyStatus.length, `${when}: every ${topic} reader`);
   }
+  for (const status of STATUSES) {
+    const [{ n }] = await t.db('subscribers').where({ status }).count({ n: '*' });
+    const page = await t.admin('get', `/api/admin/subscribers?status=${status}&pageSize=1`).expect(200);
+    assert.equal(page.body.total, Number(n), `${when}: total of every ${status} subscriber`);
+  }
+  const [{ n: everyone }] = await t.db('subscribers').count({ n: '*' });
+  const unfiltered = await t.admin('get', '/api/admin/subscribers?pageSize=1').expect(200);
+  assert.equal(unfiltered.body.total, Number(everyone), `${when}: total of every subscriber`);
   const drift = await t
     .db('subscriber_topics as st')
     .join('subscribers as s', 's.id', 'st.subscriber_id')
@@ -98,6 +106,32 @@ describeEachEngine('the admin list by topic and status, after every kind of chan
 
     const confirmedBanking = await t.admin('get', '/api/admin/subscribers?topic=banking&status=confirmed').expect(200);
     assert.deepEqual(confirmedBanking.body.items.map((i: { email: string }) => i.email), ['kept.a@example.com', 'kept.b@example.com', 'signs.up@example.com']);
+  });
+
+  it('keeps status totals right when its changes are folded, with sign-ups and readers at once', async () => {
+    // Sign-ups and confirmations, each a change or two, while readers fold the changes.
+    const emails = Array.from({ length: 60 }, (_, i) => `burst${i}@example.com`);
+    await Promise.all(
+      emails.map(async (email, i) => {
+        await t.agent().post('/api/subscriptions').send({ email, consent: true, topics: ['banking'] }).expect(202);
+        if (i % 2) {
+          const token = new URL(linkFor(deps(), await row(email), 'confirm')).searchParams.get('token');
+          assert.equal((await confirmSubscription(deps(), token)).ok, true);
+        }
+        await t.admin('get', '/api/admin/subscribers?status=pending&pageSize=1').expect(200);
+      }),
+    );
+    await assertListsMatch(t, 'after a burst of sign-ups');
+    // However many changes there were, a read leaves one row per count.
+    for (let i = 0; i < SUBSCRIBER_COUNT_ROWS_BEFORE_FOLDING + 1; i++) {
+      await t.db('subscribers').where({ email: emails[0] }).update({ status: i % 2 ? 'pending' : 'unsubscribed' });
+    }
+    await t.admin('get', '/api/admin/subscribers?status=pending&pageSize=1').expect(200);
+    const [{ n: rows }] = await t.db('subscriber_counts').count({ n: '*' });
+    const statuses = await t.db('subscribers').distinct('status');
+    const memberships = await t.db('subscriber_topics').distinct('topic_id', 'status');
+    assert.equal(Number(rows), statuses.length + memberships.length, 'one row per status and per topic and status');
+    await assertListsMatch(t, 'after the changes were folded');
   });
 
   it('pages a topic filter by id, the total counting every page', async () => {

@@ -115,11 +115,12 @@ function filteredSubscribers(db: Conn, filter: SubscriberFilter, afterId?: numbe
   return query;
 }
 
-/** Without a search, a topic's (and status's) total is counted in its index range, never in the table. */
+/** Without a search, a topic's page is read from its index range, never from the table. */
 const byTopicOnly = (filter: SubscriberFilter): filter is SubscriberFilter & { topic: string } => Boolean(filter.topic && !filter.q);
 
 export async function countSubscribers(db: Conn, filter: SubscriberFilter): Promise<number> {
-  const query = byTopicOnly(filter) ? topicMembers(db, filter).clearSelect() : filteredSubscribers(db, filter);
+  if (!filter.q) return countKept(db, filter);
+  const query = filteredSubscribers(db, filter);
   const [{ n }] = await query.count({ n: '*' });
   return Number(n);
 }
@@ -183,10 +184,65 @@ export function insertSubscriberTopicsIgnoringDuplicates(db: Conn, pairs: { subs
   return db('subscriber_topics').insert(pairs).onConflict(['subscriber_id', 'topic_id']).ignore();
 }
 
+/** Past this many rows of kept changes, a reader folds them into one row per count. */
+export const SUBSCRIBER_COUNT_ROWS_BEFORE_FOLDING = 100;
+
+interface KeptCount {
+  topic_id: number | null;
+  status: string;
+  n: number;
+}
+
+/**
+ * Every subscriber's and every topic's count per status, from the changes the database
+ * keeps in subscriber_counts (migration 20261204120000), never by counting the tables.
+ */
+async function keptCounts(db: Conn): Promise<KeptCount[]> {
+  const rows: { topic_id: number | null; status: string; n: number | string; changes: number | string }[] = await db('subscriber_counts')
+    .groupBy('topic_id', 'status')
+    .select('topic_id', 'status', db.raw('sum(n) as n'), db.raw('count(*) as changes'));
+  if (rows.reduce((sum, r) => sum + Number(r.changes), 0) > SUBSCRIBER_COUNT_ROWS_BEFORE_FOLDING) await foldSubscriberCounts(db);
+  return rows.map((r) => ({ topic_id: r.topic_id === null ? null : Number(r.topic_id), status: r.status, n: Number(r.n) }));
+}
+
 /** How many subscribers have each status (a status nobody has is left out). */
 export async function countSubscribersByStatus(db: Conn): Promise<Map<string, number>> {
-  const rows: { status: string; n: number | string }[] = await db('subscribers').groupBy('status').select('status', db.raw('count(*) as n'));
-  return new Map(rows.map((r) => [r.status, Number(r.n)]));
+  const counts = (await keptCounts(db)).filter((c) => c.topic_id === null && c.n !== 0);
+  return new Map(counts.map((c) => [c.status, c.n]));
+}
+
+/** How many subscribers there are (of one status, in one topic), from the kept counts. */
+async function countKept(db: Conn, filter: Omit<SubscriberFilter, 'q'>): Promise<number> {
+  let topicId: number | null = null;
+  if (filter.topic) {
+    const topic: { id: number } | undefined = await topicIdOf(db, filter.topic).first();
+    if (!topic) return 0;
+    topicId = Number(topic.id);
+  }
+  return (await keptCounts(db))
+    .filter((c) => c.topic_id === topicId && (!filter.status || c.status === filter.status))
+    .reduce((sum, c) => sum + c.n, 0);
+}
+
+/**
+ * Replaces the kept changes by their sum per topic and status. The rows summed are exactly
+ * the rows this statement deleted, so a change written meanwhile by another process stays.
+ */
+export async function foldSubscriberCounts(db: Conn): Promise<void> {
+  await db.transaction(async (trx) => {
+    // Raw: Knex's returning() on a delete is PostgreSQL-only; SQLite (3.35+) has RETURNING too.
+    const result = await trx.raw('delete from subscriber_counts returning topic_id, status, n');
+    const taken: { topic_id: number | null; status: string; n: number | string }[] = Array.isArray(result) ? result : result.rows;
+    const sums = new Map<string, KeptCount>();
+    for (const r of taken) {
+      const key = `${r.topic_id ?? ''} ${r.status}`;
+      const sum = sums.get(key) ?? { topic_id: r.topic_id, status: r.status, n: 0 };
+      sum.n += Number(r.n);
+      sums.set(key, sum);
+    }
+    const kept = [...sums.values()].filter((c) => c.n !== 0);
+    if (kept.length) await trx('subscriber_counts').insert(kept);
+  });
 }
 
 /** The row, locked until the transaction ends on PostgreSQL (SQLite has one writer at a time anyway). */
