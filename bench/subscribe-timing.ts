@@ -19,7 +19,7 @@ export async function benchSubscribeTiming(n = 3000) {
   const { db, dataDir, databaseUrl, engine, drop } = await benchDatabase('timing');
   const person = (kind: string, i: number) => ({ line: i + 2, email: `${kind}${i}@bench.example`, name: `Reader ${i}`, topics: 'finance' });
   await importSubscribers(db, Array.from({ length: KNOWN }, (_, i) => person('confirmed', i)), { status: 'confirmed', consentNote: 'benchmark' });
-  await importSubscribers(db, Array.from({ length: KNOWN }, (_, i) => person('pending', i)), { status: 'pending', consentNote: null });
+  await importSubscribers(db, Array.from({ length: KNOWN }, (_, i) => person('pending', i)), { status: 'pending', consentNote: null, emailsApproved: true });
 
   const sink = await startSink();
   const port = await freePort();
